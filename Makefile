@@ -1,0 +1,27 @@
+# The project's commands. `make test` is the one test command; `make demo` shows what works.
+PYTHON ?= python3
+VENV ?= .venv
+
+.PHONY: test test-all demo bench venv clean
+
+test:
+	@tools/check $(PYTHON) $(VENV)
+
+# The same suite on every CPython 3.11+ found under ~/.pyenv/versions or on PATH, one venv each.
+test-all:
+	@set -e; found=0; for py in $$(tools/find-pythons); do \
+	  found=1; v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	  tools/check $$py .venv-$$v; \
+	done; [ $$found = 1 ] || { echo "no CPython 3.11+ found" >&2; exit 1; }
+
+venv:
+	@tools/venv $(PYTHON) $(VENV)
+
+demo: venv
+	@$(VENV)/bin/python examples/demo.py
+
+bench: venv
+	@for script in benchmarks/*.py; do echo "== $$script"; $(VENV)/bin/python $$script || exit 1; done
+
+clean:
+	rm -rf .venv .venv-* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""importcraft: Python's import system made programmable, safe, fast and observable.
+
+>>> import importcraft as ic
+>>> with ic.virtual({"greeting": "text = 'hello'"}):
+...     import greeting
+>>> greeting.text
+'hello'
+
+Importing the package costs almost nothing: each public name loads its module on first use.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
+if TYPE_CHECKING:
+    from ._errors import ImportBlockedError, ImportcraftError, ImportcraftWarning
+    from ._install import install, mount, virtual
+    from ._legacy import install_legacy
+    from ._state import Hook, hooks, isolated
+    from .sources import DictSource, DirectorySource, EnvSource, Source
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "DictSource",
+    "DirectorySource",
+    "EnvSource",
+    "Hook",
+    "ImportBlockedError",
+    "ImportcraftError",
+    "ImportcraftWarning",
+    "Source",
+    "hooks",
+    "install",
+    "install_legacy",
+    "isolated",
+    "mount",
+    "virtual",
+]
+
+# Public names whose modules are imported on first use: name -> module that defines it.
+_LAZY = {
+    "Hook": "importcraft._state",
+    "hooks": "importcraft._state",
+    "isolated": "importcraft._state",
+    "ImportBlockedError": "importcraft._errors",
+    "ImportcraftError": "importcraft._errors",
+    "ImportcraftWarning": "importcraft._errors",
+    "install": "importcraft._install",
+    "mount": "importcraft._install",
+    "virtual": "importcraft._install",
+    "install_legacy": "importcraft._legacy",
+    "Source": "importcraft.sources",
+    "DictSource": "importcraft.sources",
+    "DirectorySource": "importcraft.sources",
+    "EnvSource": "importcraft.sources",
+}
+
+
+def __getattr__(name: str) -> object:
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'importcraft' has no attribute {name!r}")
+    value = getattr(__import__(module_name, fromlist=[name]), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,0 +1,226 @@
+"""PEP 302 importers (``find_module`` / ``load_module``) on every supported Python.
+
+Python 3.12 stopped asking meta-path finders and path-entry finders that lack ``find_spec``, and
+every version warns about ``load_module``. importcraft asks such importers itself and loads their
+modules through an adapter with ``exec_module``, so they work unchanged and without warnings.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib.machinery import ModuleSpec
+
+from . import _state
+from ._router import RESOLVE, ROUTER, Rule
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from types import ModuleType
+
+__all__ = ["install_legacy"]
+
+
+def install_legacy(
+    importer: object = None, *, path_hook: Callable[[str], object] | None = None
+) -> _state.Hook:
+    """Make a PEP 302 importer or path hook work on every supported Python.
+
+    ``importer`` has ``find_module(fullname, path=None)`` returning a loader (often itself) with
+    ``load_module(fullname)``; it is asked about every import not served by another rule. A
+    ``load_module`` may return another module than a fresh one (``sys.modules[old] =
+    sys.modules[new]``): the import binds that object and leaves its ``__spec__`` and
+    ``__name__`` alone. ``path_hook`` is a callable that takes a ``sys.path`` entry and returns
+    such an importer, or raises ``ImportError`` for entries it does not handle. Example::
+
+        class Importer:
+            def find_module(self, fullname, path=None):
+                return self if fullname == "legacy_mod" else None
+
+            def load_module(self, fullname):
+                module = sys.modules.setdefault(fullname, types.ModuleType(fullname))
+                module.answer = 42
+                return module
+
+        importcraft.install_legacy(Importer())
+        import legacy_mod
+    """
+    if (importer is None) == (path_hook is None):
+        raise TypeError("install_legacy() takes an importer or path_hook=..., exactly one of them")
+    if path_hook is not None:
+        return _install_path_hook(path_hook)
+    if not callable(getattr(importer, "find_module", None)):
+        raise TypeError(
+            f"install_legacy() needs an importer with a find_module(fullname, path=None) method; "
+            f"{importer!r} has none"
+        )
+    rule = LegacyRule(importer)
+    with _state.LOCK:
+        ROUTER.add([rule])
+        return _state.register(f"install_legacy({importer!r})", lambda: ROUTER.remove([rule]))
+
+
+class LegacyRule(Rule):
+    """Asks a PEP 302 meta-path importer about every name."""
+
+    __slots__ = ("importer",)
+
+    def __init__(self, importer: object) -> None:
+        super().__init__(RESOLVE, None)
+        self.importer = importer
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> ModuleSpec | None:
+        return spec_from_legacy_finder(self.importer, fullname, path)
+
+
+def spec_from_legacy_finder(
+    finder: object, fullname: str, path: Sequence[str] | None
+) -> ModuleSpec | None:
+    """The spec of ``fullname`` from a meta-path finder that has only ``find_module``."""
+    loader = finder.find_module(fullname, path)  # type: ignore[attr-defined]
+    return None if loader is None else spec_from_legacy_loader(fullname, loader)
+
+
+def spec_from_legacy_loader(fullname: str, loader: object) -> ModuleSpec:
+    """A spec whose loader runs ``loader.load_module`` the way PEP 302 expects."""
+    origin = None
+    is_package = False
+    try:
+        if callable(get_filename := getattr(loader, "get_filename", None)):
+            origin = get_filename(fullname)
+        if callable(check_package := getattr(loader, "is_package", None)):
+            is_package = bool(check_package(fullname))
+    except ImportError:
+        pass  # optional PEP 302 extras; the loader may refuse them for this name
+    adapter = (
+        loader if callable(getattr(loader, "exec_module", None)) else LegacyLoader(fullname, loader)
+    )
+    spec = ModuleSpec(fullname, adapter, origin=origin, is_package=is_package)  # type: ignore[arg-type]
+    spec.has_location = origin is not None
+    return spec
+
+
+class LegacyLoader:
+    """Runs a PEP 302 ``load_module`` inside PEP 451's ``exec_module``.
+
+    On a first import the placeholder module importlib made is taken out of ``sys.modules``
+    first, so ``load_module`` creates (or substitutes) its own, as it did before PEP 451;
+    importlib then binds whatever ``load_module`` left in ``sys.modules``. Afterwards the module
+    gets the attributes importlib used to fill in, only where they are missing, and its spec's
+    loader is the legacy loader again.
+    """
+
+    def __init__(self, fullname: str, loader: object) -> None:
+        self.fullname = fullname
+        self.loader = loader
+        self._placeholder: ModuleType | None = None
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
+        self._placeholder = module = type(sys)(spec.name)
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        name = self.fullname
+        first_load = module is self._placeholder
+        self._placeholder = None
+        if first_load and sys.modules.get(name) is module:
+            del sys.modules[name]
+        returned = self.loader.load_module(name)  # type: ignore[attr-defined]
+        loaded = sys.modules.get(name)
+        if loaded is None:
+            if returned is None:
+                raise ImportError(
+                    f"{self.loader!r}.load_module({name!r}) neither returned a module nor put "
+                    "one in sys.modules",
+                    name=name,
+                )
+            sys.modules[name] = loaded = returned
+        self._fill_in(loaded)
+
+    def _fill_in(self, module: ModuleType) -> None:
+        original = self.loader
+        if getattr(module, "__loader__", None) in (None, self):
+            module.__loader__ = original  # type: ignore[assignment]
+        if getattr(module, "__package__", None) is None:
+            is_package = hasattr(module, "__path__")
+            module.__package__ = module.__name__ if is_package else self.fullname.rpartition(".")[0]
+        spec = getattr(module, "__spec__", None)
+        if spec is None:
+            spec = module.__spec__ = ModuleSpec(self.fullname, original)  # type: ignore[arg-type]
+        if spec.loader is self:
+            spec.loader = original
+
+    def __getattr__(self, name: str) -> object:
+        # get_source, is_package, get_code, ...: the legacy loader's own.
+        if name in ("loader", "fullname", "_placeholder"):
+            raise AttributeError(name)
+        return getattr(self.loader, name)
+
+    def __repr__(self) -> str:
+        return f"<importcraft.LegacyLoader {self.fullname!r} via {self.loader!r}>"
+
+
+class LegacyPathHook:
+    """Wraps a PEP 302 path hook so the importers it returns answer ``find_spec``."""
+
+    def __init__(self, hook: Callable[[str], object]) -> None:
+        self.hook = hook
+        self.finders: dict[str, object] = {}  # path entry -> finder made for it
+
+    def __call__(self, entry: str) -> object:
+        importer = self.hook(entry)  # ImportError: not ours, importlib tries the next hook
+        finder = importer
+        if not callable(getattr(importer, "find_spec", None)):
+            finder = LegacyPathFinder(importer, entry)
+        with _state.LOCK:
+            self.finders[entry] = finder
+        return finder
+
+    def __repr__(self) -> str:
+        return f"<importcraft.LegacyPathHook {self.hook!r}>"
+
+
+class LegacyPathFinder:
+    """A path-entry finder around a PEP 302 importer for one ``sys.path`` entry."""
+
+    def __init__(self, importer: object, entry: str) -> None:
+        self.importer = importer
+        self.entry = entry
+
+    def find_spec(self, fullname: str, target: ModuleType | None = None) -> ModuleSpec | None:
+        importer = self.importer
+        if callable(find_loader := getattr(importer, "find_loader", None)):
+            loader, portions = find_loader(fullname)
+            if loader is None:
+                if not portions:
+                    return None
+                spec = ModuleSpec(fullname, None)
+                spec.submodule_search_locations = list(portions)
+                return spec
+        else:
+            loader = importer.find_module(fullname)  # type: ignore[attr-defined]
+            if loader is None:
+                return None
+        return spec_from_legacy_loader(fullname, loader)
+
+    def invalidate_caches(self) -> None:
+        invalidate = getattr(self.importer, "invalidate_caches", None)
+        if callable(invalidate):
+            invalidate()
+
+    def __repr__(self) -> str:
+        return f"<importcraft.LegacyPathFinder {self.importer!r} for {self.entry!r}>"
+
+
+def _install_path_hook(path_hook: Callable[[str], object]) -> _state.Hook:
+    if not callable(path_hook):
+        raise TypeError(f"install_legacy(path_hook=...) needs a callable, not {path_hook!r}")
+    wrapper = LegacyPathHook(path_hook)
+    with _state.LOCK:
+        _state.insert_path_hook(wrapper)
+        return _state.register(
+            f"install_legacy(path_hook={path_hook!r})",
+            lambda: _state.remove_path_hook(wrapper, wrapper.finders),
+        )

@@ -1,0 +1,25 @@
+"""Checking dotted module names where users hand them to us."""
+
+from __future__ import annotations
+
+
+def check_module_name(name: object, what: str = "module name") -> str:
+    """Return ``name`` if it is a valid dotted module name, else raise naming it and the fault.
+
+    A valid name is one or more identifiers joined by dots, none of them a keyword: exactly the
+    names an ``import`` statement can spell.
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"{what} must be a str, not {type(name).__name__}: {name!r}")
+    import keyword  # only at install time, never on the import path
+
+    for part in name.split("."):
+        if not part.isidentifier():
+            fault = "it has an empty part" if not part else f"{part!r} is not an identifier"
+            raise ValueError(f"{what} {name!r} is not a valid dotted module name: {fault}")
+        if keyword.iskeyword(part):
+            raise ValueError(
+                f"{what} {name!r} is not a valid dotted module name: {part!r} is a keyword, "
+                "which no import statement can spell"
+            )
+    return name

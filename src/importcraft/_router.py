@@ -1,0 +1,289 @@
+"""The router: importcraft's single ``sys.meta_path`` finder and its rule index.
+
+Every feature is a :class:`Rule` registered here, never a finder of its own. A lookup walks the
+dotted prefixes of the name (``a.b.c``, ``a.b``, ``a``), so it costs the depth of the name, not
+the number of rules; a name whose first component no rule covers is refused after one dict
+lookup, with no filesystem access and no other finder asked.
+
+Stages, in the order the router applies them to one name:
+
+1. policy rules may refuse the import by raising;
+2. resolving rules (sources, legacy importers, ...): the first that returns a spec wins;
+3. if none did and a decorating or fallback rule covers the name, the finders *after* the router
+   in ``sys.meta_path`` are asked directly (see :meth:`Router.delegate`), then fallback rules;
+4. decorating rules wrap the spec's loader, lowest ``order`` first.
+
+Within one stage, rules for an exact name come before rules for a prefix, longer prefixes before
+shorter ones, rules covering every name last, and among equals the newest first.
+"""
+
+from __future__ import annotations
+
+import sys
+from _thread import _local
+
+from . import _state
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+
+POLICY, RESOLVE, FALLBACK, DECORATE = range(4)
+
+# Order of decorating rules, so that each sees the loader the previous one made.
+ORDER_TRANSFORM = 10
+ORDER_POST_IMPORT = 20
+ORDER_LAZY = 30
+
+
+class Rule:
+    """One thing the router does for the names it covers.
+
+    ``key`` is the name covered: exactly that name if ``exact``, else that name and every name
+    below it; ``None`` covers every name (and costs every import a trip through the slow path).
+    Subclasses override the method of their stage.
+    """
+
+    __slots__ = ("exact", "key", "order", "stage")
+
+    def __init__(self, stage: int, key: str | None, *, exact: bool = False, order: int = 0) -> None:
+        self.stage = stage
+        self.key = key
+        self.exact = exact
+        self.order = order
+
+    def check(self, fullname: str) -> None:
+        """Policy stage: raise to refuse ``fullname``."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> ModuleSpec | None:
+        """Resolving and fallback stages: the spec for ``fullname``, or ``None``."""
+        return None
+
+    def decorate(self, spec: ModuleSpec) -> ModuleSpec:
+        """Decorating stage: the spec to use instead (usually the same one, loader wrapped)."""
+        return spec
+
+    def __repr__(self) -> str:
+        scope = "every name" if self.key is None else repr(self.key)
+        return f"<{type(self).__name__} {scope}{' (exact)' if self.exact else ''}>"
+
+
+class Router:
+    """The meta-path finder through which every importcraft rule acts."""
+
+    def __init__(self) -> None:
+        self._exact: dict[str, tuple[Rule, ...]] = {}
+        self._prefix: dict[str, tuple[Rule, ...]] = {}
+        self._anywhere: tuple[Rule, ...] = ()
+        # How many keyed rules share each top-level name: the whole miss path is one lookup here.
+        self._tops: dict[str, int] = {}
+        self._count = 0
+        self._cache_clearers: tuple[Callable[[], None], ...] = ()
+        self._local = _local()
+
+    # -- the import path ---------------------------------------------------------------------
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> ModuleSpec | None:
+        if fullname.partition(".")[0] not in self._tops and not self._anywhere:
+            return None
+        return self._find_spec(fullname, path, target)
+
+    def _find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> ModuleSpec | None:
+        delegating: set[str] | None = getattr(self._local, "names", None)
+        if delegating and fullname in delegating:
+            # A finder we delegated to is looking this name up through the whole of
+            # sys.meta_path (importlib.util.find_spec, say): step aside instead of recursing.
+            return None
+        rules = self.rules_for(fullname)
+        for rule in rules:
+            if rule.stage == POLICY:
+                rule.check(fullname)
+        spec = None
+        for rule in rules:
+            if rule.stage == RESOLVE:
+                spec = rule.find_spec(fullname, path, target)
+                if spec is not None:
+                    break
+        decorators = [rule for rule in rules if rule.stage == DECORATE]
+        if spec is None:
+            fallbacks = [rule for rule in rules if rule.stage == FALLBACK]
+            if not decorators and not fallbacks:
+                return None
+            spec = self.delegate(fullname, path, target)
+            for rule in fallbacks:
+                if spec is not None:
+                    break
+                spec = rule.find_spec(fullname, path, target)
+        if spec is not None and decorators:
+            decorators.sort(key=lambda rule: rule.order)
+            for rule in decorators:
+                spec = rule.decorate(spec)
+        return spec
+
+    def rules_for(self, fullname: str) -> list[Rule]:
+        """The rules covering ``fullname``, most specific first."""
+        found = list(self._exact.get(fullname, ()))
+        name = fullname
+        while True:
+            found += self._prefix.get(name, ())
+            cut = name.rfind(".")
+            if cut < 0:
+                break
+            name = name[:cut]
+        found += self._anywhere
+        return found
+
+    def delegate(
+        self,
+        fullname: str,
+        path: Sequence[str] | None = None,
+        target: ModuleType | None = None,
+    ) -> ModuleSpec | None:
+        """The spec the finders after the router in ``sys.meta_path`` give for ``fullname``.
+
+        This is what the rest of the import system would produce if importcraft were not there.
+        The router neither leaves ``sys.meta_path`` (which races with other threads) nor calls
+        ``importlib.util.find_spec`` (which would come back to the router); while it asks, a
+        lookup of the same name that reaches the router again in this thread passes through.
+        """
+        local = self._local
+        names: set[str] | None = getattr(local, "names", None)
+        if names is None:
+            names = local.names = set()
+        names.add(fullname)
+        try:
+            meta_path = sys.meta_path
+            start = next((i + 1 for i, f in enumerate(meta_path) if f is self), 0)
+            for finder in meta_path[start:]:
+                if finder is self:
+                    continue
+                spec = ask_finder(finder, fullname, path, target)
+                if spec is not None:
+                    return spec
+            return None
+        finally:
+            names.discard(fullname)
+
+    def invalidate_caches(self) -> None:
+        """Called by ``importlib.invalidate_caches()``: sources re-read what they hold."""
+        for clear in self._cache_clearers:
+            clear()
+
+    # -- changing the rules --------------------------------------------------------------------
+
+    def add(self, rules: Iterable[Rule]) -> None:
+        """Register ``rules`` and make sure the router is on ``sys.meta_path``."""
+        self.replace((), rules)
+
+    def remove(self, rules: Iterable[Rule]) -> None:
+        """Unregister ``rules``; the router leaves ``sys.meta_path`` with its last rule."""
+        self.replace(rules, ())
+
+    def replace(self, old: Iterable[Rule], new: Iterable[Rule]) -> None:
+        """Swap ``old`` rules for ``new`` ones in one step under the lock."""
+        with _state.LOCK:
+            for rule in old:
+                self._unindex(rule)
+            for rule in new:
+                self._index(rule)
+            if self._count:
+                _state.insert_meta_path_finder(self)
+            else:
+                _state.remove_meta_path_finder(self)
+
+    def add_cache_clearer(self, clear: Callable[[], None]) -> None:
+        with _state.LOCK:
+            self._cache_clearers = (*self._cache_clearers, clear)
+
+    def remove_cache_clearer(self, clear: Callable[[], None]) -> None:
+        with _state.LOCK:
+            self._cache_clearers = tuple(c for c in self._cache_clearers if c is not clear)
+
+    def _index(self, rule: Rule) -> None:
+        # Readers never lock: each table entry is an immutable tuple swapped in one assignment.
+        self._count += 1
+        key = rule.key
+        if key is None:
+            self._anywhere = (rule, *self._anywhere)
+            return
+        table = self._exact if rule.exact else self._prefix
+        table[key] = (rule, *table.get(key, ()))
+        top = key.partition(".")[0]
+        self._tops[top] = self._tops.get(top, 0) + 1
+
+    def _unindex(self, rule: Rule) -> None:
+        key = rule.key
+        if key is None:
+            if any(r is rule for r in self._anywhere):
+                self._anywhere = tuple(r for r in self._anywhere if r is not rule)
+                self._count -= 1
+            return
+        table = self._exact if rule.exact else self._prefix
+        before = table.get(key, ())
+        after = tuple(r for r in before if r is not rule)
+        if len(after) == len(before):
+            return
+        self._count -= 1
+        if after:
+            table[key] = after
+        else:
+            del table[key]
+        top = key.partition(".")[0]
+        left = self._tops[top] - 1
+        if left:
+            self._tops[top] = left
+        else:
+            del self._tops[top]
+
+    def _snapshot(self) -> Callable[[], None]:
+        saved = (
+            self._exact.copy(),
+            self._prefix.copy(),
+            self._anywhere,
+            self._tops.copy(),
+            self._count,
+            self._cache_clearers,
+        )
+
+        def restore() -> None:
+            exact, prefix, self._anywhere, tops, self._count, self._cache_clearers = saved
+            for table, contents in ((self._exact, exact), (self._prefix, prefix)):
+                table.clear()
+                table.update(contents)
+            self._tops.clear()
+            self._tops.update(tops)
+
+        return restore
+
+    def __repr__(self) -> str:
+        return f"<importcraft router: {self._count} rule(s)>"
+
+
+def ask_finder(
+    finder: object, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+) -> ModuleSpec | None:
+    """Ask one meta-path finder for ``fullname``, as importlib would, legacy finders included."""
+    find_spec = getattr(finder, "find_spec", None)
+    if find_spec is not None:
+        spec: ModuleSpec | None = find_spec(fullname, path, target)
+        return spec
+    if getattr(finder, "find_module", None) is not None:
+        from ._legacy import spec_from_legacy_finder
+
+        return spec_from_legacy_finder(finder, fullname, path)
+    return None
+
+
+ROUTER = Router()
+_state.add_snapshotter(ROUTER._snapshot)

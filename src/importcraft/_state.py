@@ -1,0 +1,228 @@
+"""Import state: the one module that changes ``sys.meta_path`` and ``sys.path_hooks``.
+
+Everything importcraft installs is represented by a :class:`Hook`. ``LOCK`` serialises every
+change importcraft makes to its own tables and to the interpreter's import lists; the import path
+itself never takes it.
+
+``sys.meta_path`` and ``sys.path_hooks`` are changed by *replacing* the list rather than mutating
+it in place. importlib iterates over these lists while other threads may be adding or removing
+entries; an in-place ``remove`` shifts the items under a running iteration and makes it skip a
+finder, which shows up as a spurious ``ModuleNotFoundError`` in an unrelated thread. A running
+iteration keeps the old list object and sees a consistent snapshot.
+"""
+
+from __future__ import annotations
+
+import sys
+from _thread import RLock
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from types import ModuleType, TracebackType
+    from typing import Any
+
+__all__ = ["LOCK", "Hook", "hooks", "isolated"]
+
+LOCK = RLock()
+
+# Active hooks, in installation order (a dict used as an ordered set).
+_active: dict[Hook, None] = {}
+
+# Callables that snapshot extra state for isolated(); each returns a function that restores it.
+_snapshotters: list[Callable[[], Callable[[], None]]] = []
+
+
+class Hook:
+    """A change importcraft made to import state, and the means to undo it.
+
+    Every importcraft function that changes how imports behave returns one. ``remove()`` undoes
+    exactly that change and may be called any number of times; the hook is also a context
+    manager that removes itself on exit::
+
+        with importcraft.virtual({"greeting": "text = 'hi'"}):
+            import greeting
+
+    Removing a hook does not unload modules it already served, just as removing a finder from
+    ``sys.meta_path`` does not: they stay in ``sys.modules`` until you delete them.
+    """
+
+    __slots__ = ("_description", "_undo")
+
+    def __init__(self, description: str, undo: Callable[[], None]) -> None:
+        self._description = description
+        self._undo = undo
+
+    @property
+    def description(self) -> str:
+        """What the hook does, in the words of the call that made it."""
+        return self._description
+
+    @property
+    def active(self) -> bool:
+        """Whether the hook is installed."""
+        return self in _active
+
+    def remove(self) -> None:
+        """Undo the hook's change. Calling it again, or on a removed hook, does nothing."""
+        with LOCK:
+            if self not in _active:
+                return
+            self._undo()
+            del _active[self]
+
+    def __enter__(self) -> Hook:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.remove()
+
+    def __repr__(self) -> str:
+        state = "active" if self.active else "removed"
+        return f"<importcraft.Hook {self._description} [{state}]>"
+
+
+def register(description: str, undo: Callable[[], None]) -> Hook:
+    """Record a change that has just been made; ``undo`` must reverse it exactly."""
+    hook = Hook(description, undo)
+    with LOCK:
+        _active[hook] = None
+    return hook
+
+
+def hooks() -> list[Hook]:
+    """The active hooks, oldest first.
+
+    >>> import importcraft
+    >>> with importcraft.virtual({"cfg": "debug = True"}) as hook:
+    ...     hook in importcraft.hooks()
+    True
+    """
+    return list(_active)
+
+
+def add_snapshotter(snapshot: Callable[[], Callable[[], None]]) -> None:
+    """Let :func:`isolated` save and restore state kept outside this module."""
+    _snapshotters.append(snapshot)
+
+
+def _contains(items: Iterable[object], item: object) -> bool:
+    return any(x is item for x in items)
+
+
+def insert_meta_path_finder(finder: object) -> None:
+    """Put ``finder`` at the front of ``sys.meta_path`` unless it is already there."""
+    with LOCK:
+        if not _contains(sys.meta_path, finder):
+            sys.meta_path = [finder, *sys.meta_path]  # type: ignore[list-item]
+
+
+def remove_meta_path_finder(finder: object) -> None:
+    with LOCK:
+        if _contains(sys.meta_path, finder):
+            sys.meta_path = [f for f in sys.meta_path if f is not finder]
+
+
+def insert_path_hook(hook: Callable[[str], object]) -> None:
+    """Put ``hook`` at the front of ``sys.path_hooks``.
+
+    Path entries that no hook accepted so far are cached as ``None`` in
+    ``sys.path_importer_cache``; they are dropped so the new hook is asked about them.
+    """
+    with LOCK:
+        if not _contains(sys.path_hooks, hook):
+            sys.path_hooks = [hook, *sys.path_hooks]  # type: ignore[list-item]
+        cache = sys.path_importer_cache
+        for entry in [e for e, finder in cache.items() if finder is None]:
+            cache.pop(entry, None)
+
+
+def remove_path_hook(hook: Callable[[str], object], finders: dict[str, object]) -> None:
+    """Take ``hook`` out of ``sys.path_hooks`` and drop the cached ``finders`` it made."""
+    with LOCK:
+        if _contains(sys.path_hooks, hook):
+            sys.path_hooks = [h for h in sys.path_hooks if h is not hook]
+        cache = sys.path_importer_cache
+        for entry, finder in finders.items():
+            if cache.get(entry) is finder:
+                del cache[entry]
+
+
+class isolated:  # lower case: it is used like a function, ``with importcraft.isolated():``
+    """Snapshot the import state on entry and restore it exactly on exit.
+
+    Saves ``sys.modules``, ``sys.meta_path``, ``sys.path``, ``sys.path_hooks`` and
+    ``sys.path_importer_cache`` (both the objects and their contents) together with importcraft's
+    own hooks. Modules first imported inside the block are forgotten; hooks installed inside are
+    removed and hooks removed inside come back. Meant for tests and tools; do not use it while
+    other threads import::
+
+        with importcraft.isolated():
+            sys.path.insert(0, "plugins")
+            import plugin_a
+        assert "plugin_a" not in sys.modules
+    """
+
+    def __init__(self) -> None:
+        self._restore: Callable[[], None] | None = None
+
+    def __enter__(self) -> isolated:
+        if self._restore is not None:
+            raise RuntimeError("importcraft.isolated() is already active; use a new one")
+        self._restore = _snapshot()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        restore, self._restore = self._restore, None
+        if restore is not None:
+            restore()
+
+
+def _snapshot() -> Callable[[], None]:
+    with LOCK:
+        modules = sys.modules.copy()
+        lists: dict[str, tuple[list[Any], list[Any]]] = {
+            "meta_path": (sys.meta_path, list(sys.meta_path)),
+            "path": (sys.path, list(sys.path)),
+            "path_hooks": (sys.path_hooks, list(sys.path_hooks)),
+        }
+        cache = (sys.path_importer_cache, sys.path_importer_cache.copy())
+        active = _active.copy()
+        extra = [snapshot() for snapshot in _snapshotters]
+
+    def restore() -> None:
+        with LOCK:
+            for restore_extra in extra:
+                restore_extra()
+            _active.clear()
+            _active.update(active)
+            for attr, (original, contents) in lists.items():
+                original[:] = contents
+                setattr(sys, attr, original)
+            cache_obj, cache_contents = cache
+            cache_obj.clear()
+            cache_obj.update(cache_contents)
+            sys.path_importer_cache = cache_obj
+            _restore_modules(modules)
+
+    return restore
+
+
+def _restore_modules(saved: dict[str, ModuleType]) -> None:
+    # Only touch the entries that changed: sys.modules is never empty, even for a moment.
+    current = sys.modules
+    for name in [name for name in current if name not in saved]:
+        del current[name]
+    for name, module in saved.items():
+        if current.get(name) is not module:
+            current[name] = module
