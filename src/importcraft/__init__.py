@@ -9,8 +9,7 @@
 Importing the package costs almost nothing: each public name loads its module on first use.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations`` here: it imports the __future__ module.
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from ._errors import ImportBlockedError, ImportcraftError, ImportcraftWarning

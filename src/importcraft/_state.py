@@ -158,9 +158,9 @@ class isolated:  # lower case: it is used like a function, ``with importcraft.is
 
     Saves ``sys.modules``, ``sys.meta_path``, ``sys.path``, ``sys.path_hooks`` and
     ``sys.path_importer_cache`` (both the objects and their contents) together with importcraft's
-    own hooks. Modules first imported inside the block are forgotten; hooks installed inside are
-    removed and hooks removed inside come back. Meant for tests and tools; do not use it while
-    other threads import::
+    own hooks. Modules first imported inside the block are forgotten (except importcraft's own,
+    which hold its state); hooks installed inside are removed and hooks removed inside come back.
+    Meant for tests and tools; do not use it while other threads import::
 
         with importcraft.isolated():
             sys.path.insert(0, "plugins")
@@ -220,9 +220,15 @@ def _snapshot() -> Callable[[], None]:
 
 def _restore_modules(saved: dict[str, ModuleType]) -> None:
     # Only touch the entries that changed: sys.modules is never empty, even for a moment.
+    # importcraft's own modules stay: they hold the router and the classes hooks are made of,
+    # and a second copy of them would be a second, disconnected importcraft.
     current = sys.modules
-    for name in [name for name in current if name not in saved]:
+    for name in [name for name in current if name not in saved and not _is_ours(name)]:
         del current[name]
     for name, module in saved.items():
         if current.get(name) is not module:
             current[name] = module
+
+
+def _is_ours(name: str) -> bool:
+    return name == "importcraft" or name.startswith("importcraft.")

@@ -1,0 +1,58 @@
+"""Shared fixtures: every test runs inside importcraft.isolated(), and leaves no hook behind."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import importcraft
+
+
+@pytest.fixture(autouse=True)
+def _restore_import_state() -> Iterator[None]:
+    before = (
+        list(sys.meta_path),
+        list(sys.path),
+        list(sys.path_hooks),
+        importcraft.hooks(),
+    )
+    with importcraft.isolated():
+        yield
+    after = (list(sys.meta_path), list(sys.path), list(sys.path_hooks), importcraft.hooks())
+    assert after == before, "import state was not restored after the test"
+
+
+@pytest.fixture
+def tree(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Write files from a {relative path: text} mapping under a fresh directory; return it."""
+
+    def write(files: dict[str, str], root: Path = tmp_path) -> Path:
+        for name, text in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        return root
+
+    return write
+
+
+def run_python(
+    code: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (this one's executable) and capture its output."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )

@@ -1,0 +1,70 @@
+"""The package itself: public names, and what importing it costs."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+
+import importcraft
+
+from .conftest import run_python
+
+
+def test_every_public_name_resolves_and_is_listed() -> None:
+    for name in importcraft.__all__:
+        assert getattr(importcraft, name) is not None
+        assert name in dir(importcraft)
+
+
+def test_an_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="module 'importcraft' has no attribute 'nope'"):
+        importcraft.nope  # type: ignore[attr-defined]
+
+
+def test_from_import_of_lazy_names() -> None:
+    module = importlib.import_module("importcraft")
+    namespace: dict[str, object] = {}
+    exec("from importcraft import virtual, DictSource, Hook", namespace)
+    assert namespace["virtual"] is module.virtual
+
+
+def test_importing_the_package_loads_nothing_else() -> None:
+    result = run_python(
+        """
+        import sys, json
+        before = set(sys.modules)
+        import importcraft
+        print(json.dumps(sorted(set(sys.modules) - before)))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["importcraft"]
+
+
+def test_the_router_is_not_on_meta_path_until_something_is_installed() -> None:
+    result = run_python(
+        """
+        import sys, importcraft
+        print(any("importcraft" in type(f).__module__ for f in sys.meta_path))
+        hook = importcraft.virtual({"x": ""})
+        print(any("importcraft" in type(f).__module__ for f in sys.meta_path))
+        hook.remove()
+        print(any("importcraft" in type(f).__module__ for f in sys.meta_path))
+        """
+    )
+    assert result.stdout.split() == ["False", "True", "False"]
+
+
+def test_isolated_keeps_importcraft_modules_imported_inside_it() -> None:
+    result = run_python(
+        """
+        import sys, importcraft
+        with importcraft.isolated():
+            importcraft.virtual({"x": ""})
+            router = sys.modules["importcraft._router"].ROUTER
+        print(sys.modules["importcraft._router"].ROUTER is router, "x" in sys.modules)
+        """
+    )
+    assert result.stdout.split() == ["True", "False"]
