@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType
+    from typing import Any
 
 POLICY, RESOLVE, FALLBACK, DECORATE = range(4)
 
@@ -82,7 +83,7 @@ class Router:
         # How many keyed rules share each top-level name: the whole miss path is one lookup here.
         self._tops: dict[str, int] = {}
         self._count = 0
-        self._cache_clearers: tuple[Callable[[], None], ...] = ()
+        self._cache_clearers: dict[Callable[[], None], None] = {}  # an ordered set
         self._local = _local()
 
     # -- the import path ---------------------------------------------------------------------
@@ -177,7 +178,7 @@ class Router:
 
     def invalidate_caches(self) -> None:
         """Called by ``importlib.invalidate_caches()``: sources re-read what they hold."""
-        for clear in self._cache_clearers:
+        for clear in list(self._cache_clearers):
             clear()
 
     # -- changing the rules --------------------------------------------------------------------
@@ -204,11 +205,11 @@ class Router:
 
     def add_cache_clearer(self, clear: Callable[[], None]) -> None:
         with _state.LOCK:
-            self._cache_clearers = (*self._cache_clearers, clear)
+            self._cache_clearers[clear] = None
 
     def remove_cache_clearer(self, clear: Callable[[], None]) -> None:
         with _state.LOCK:
-            self._cache_clearers = tuple(c for c in self._cache_clearers if c is not clear)
+            self._cache_clearers.pop(clear, None)
 
     def _index(self, rule: Rule) -> None:
         # Readers never lock: each table entry is an immutable tuple swapped in one assignment.
@@ -253,21 +254,26 @@ class Router:
             self._anywhere,
             self._tops.copy(),
             self._count,
-            self._cache_clearers,
+            self._cache_clearers.copy(),
         )
 
         def restore() -> None:
-            exact, prefix, self._anywhere, tops, self._count, self._cache_clearers = saved
-            for table, contents in ((self._exact, exact), (self._prefix, prefix)):
-                table.clear()
-                table.update(contents)
-            self._tops.clear()
-            self._tops.update(tops)
+            exact, prefix, self._anywhere, tops, self._count, clearers = saved
+            # Restored in place: the dicts are the objects find_spec reads.
+            _refill(self._exact, exact)
+            _refill(self._prefix, prefix)
+            _refill(self._tops, tops)
+            _refill(self._cache_clearers, clearers)
 
         return restore
 
     def __repr__(self) -> str:
         return f"<importcraft router: {self._count} rule(s)>"
+
+
+def _refill(table: dict[Any, Any], contents: dict[Any, Any]) -> None:
+    table.clear()
+    table.update(contents)
 
 
 def ask_finder(

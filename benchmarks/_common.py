@@ -1,0 +1,74 @@
+"""Helpers shared by the benchmark scripts: machine facts, interleaved runs, medians.
+
+The machines are shared and noisy, so every comparison is a ratio of runs interleaved in one
+script (A, B, A, B, ...), summarised by medians. Child interpreters run with bytecode writing
+on, whatever the environment says, as users' interpreters do.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import timeit
+from collections.abc import Callable, Sequence
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    return (
+        f"{platform.node()} ({platform.machine()}, {cpus} CPUs), "
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(extra)
+    return env
+
+
+def run_child(code: str, *args: str, env: dict[str, str] | None = None) -> tuple[float, str]:
+    """Run ``code`` in a fresh interpreter; return (wall seconds, stdout)."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        env=env or child_env(),
+        check=False,
+    )
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark child failed:\n{done.stderr}")
+    return wall, done.stdout
+
+
+def interleave(runs: dict[str, Callable[[], float]], rounds: int) -> dict[str, list[float]]:
+    """Call each of ``runs`` once per round, rotating the order; collect the figures."""
+    names = list(runs)
+    results: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(rounds):
+        shift = i % len(names)
+        for name in names[shift:] + names[:shift]:
+            results[name].append(runs[name]())
+    return results
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def paired_ratio(a: Sequence[float], b: Sequence[float]) -> float:
+    """Median of the per-round ratios a[i] / b[i]."""
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
+
+
+def per_call_ns(stmt: str, namespace: dict[str, object], calls: int = 200_000) -> float:
+    """Nanoseconds one execution of ``stmt`` takes: the best of five timeit batches."""
+    timer = timeit.Timer(stmt, globals=namespace)
+    return min(timer.timeit(calls) for _ in range(5)) / calls * 1e9
