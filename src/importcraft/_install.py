@@ -149,7 +149,10 @@ def _top_level_rules(source: Source, stage: int) -> list[Rule]:
                 f"{source!r} has a module named '' (the package it is mounted as) but no prefix "
                 "was given; use importcraft.mount(prefix, source)"
             )
-        check_module_name(root, f"top-level name of {source!r}")
+        try:
+            check_module_name(root, "top-level name")
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{source!r}.roots(): {exc}") from None
         if "." in root:
             raise ValueError(f"{source!r}.roots() returned {root!r}, which is not top-level")
         rules.append(SourceRule(stage, root, source, None))
