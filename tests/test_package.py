@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import importlib
 import json
 
@@ -68,3 +69,11 @@ def test_isolated_keeps_importcraft_modules_imported_inside_it() -> None:
         """
     )
     assert result.stdout.split() == ["True", "False"]
+
+
+def test_the_doctests_in_the_package_pass() -> None:
+    for name in ("importcraft", "importcraft._state"):
+        module = importlib.import_module(name)
+        failed, attempted = doctest.testmod(module, verbose=False, report=True)
+        assert attempted > 0, f"{name} has no doctest"
+        assert failed == 0, f"{failed} doctest(s) failed in {name}"
