@@ -12,9 +12,12 @@ Importing the package costs almost nothing: each public name loads its module on
 # No ``from __future__ import annotations`` here: it imports the __future__ module.
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
+    from ._aliases import alias, deprecate_attribute
     from ._errors import ImportBlockedError, ImportcraftError, ImportcraftWarning
     from ._install import install, mount, virtual
     from ._legacy import install_legacy
+    from ._policy import allow_only, block
+    from ._post_import import when_imported
     from ._state import Hook, hooks, isolated
     from .sources import DictSource, DirectorySource, EnvSource, Source
 
@@ -29,12 +32,17 @@ __all__ = [
     "ImportcraftError",
     "ImportcraftWarning",
     "Source",
+    "alias",
+    "allow_only",
+    "block",
+    "deprecate_attribute",
     "hooks",
     "install",
     "install_legacy",
     "isolated",
     "mount",
     "virtual",
+    "when_imported",
 ]
 
 # Public names whose modules are imported on first use: name -> module that defines it.
@@ -49,6 +57,11 @@ _LAZY = {
     "mount": "importcraft._install",
     "virtual": "importcraft._install",
     "install_legacy": "importcraft._legacy",
+    "block": "importcraft._policy",
+    "allow_only": "importcraft._policy",
+    "alias": "importcraft._aliases",
+    "deprecate_attribute": "importcraft._aliases",
+    "when_imported": "importcraft._post_import",
     "Source": "importcraft.sources",
     "DictSource": "importcraft.sources",
     "DirectorySource": "importcraft.sources",

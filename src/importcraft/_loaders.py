@@ -177,7 +177,8 @@ class WrappingLoader:
     successfully or not, ``module.__loader__`` and ``module.__spec__.loader`` are the original
     loader again, so nothing after the import can tell a wrapper was there. Attributes the
     wrapper does not define (``get_source``, ``get_resource_reader``, ...) are the original's.
-    Subclasses override :meth:`run`.
+    Subclasses override :meth:`run` (how the module executes) and :meth:`after` (what follows a
+    successful execution, once the original loader is back).
     """
 
     def __init__(self, original: object) -> None:
@@ -192,10 +193,14 @@ class WrappingLoader:
             self.run(module)
         finally:
             self.restore(module)
+        self.after(module)
 
     def run(self, module: ModuleType) -> None:
         """Execute the module; by default, exactly as the original loader would."""
         self.original.exec_module(module)  # type: ignore[attr-defined]
+
+    def after(self, module: ModuleType) -> None:
+        """Called after a successful :meth:`run`; the module's loader is the original again."""
 
     def restore(self, module: ModuleType) -> None:
         """Hand the original loader back to the module (and to the module that replaced it)."""

@@ -145,6 +145,15 @@ class Router:
         found += self._anywhere
         return found
 
+    def exact_rules(self, name: str) -> tuple[Rule, ...]:
+        """The rules registered for exactly ``name`` (not by prefix), newest first."""
+        return self._exact.get(name, ())
+
+    def all_rules(self) -> list[Rule]:
+        """Every registered rule."""
+        tables = (*self._exact.values(), *self._prefix.values(), self._anywhere)
+        return [rule for rules in tables for rule in rules]
+
     def delegate(
         self,
         fullname: str,

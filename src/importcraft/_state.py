@@ -201,6 +201,10 @@ def _snapshot() -> Callable[[], None]:
         extra = [snapshot() for snapshot in _snapshotters]
 
     def restore() -> None:
+        # Hooks installed inside the block are removed properly first (newest first): some
+        # change objects no snapshot covers, such as a module's attributes.
+        for hook in reversed([h for h in _active if h not in active]):
+            hook.remove()
         with LOCK:
             for restore_extra in extra:
                 restore_extra()

@@ -1,0 +1,293 @@
+"""alias() and deprecate_attribute()."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+from typing import Any
+
+import pytest
+
+import importcraft
+
+from .conftest import run_python
+
+NEW = {"newlib": "WHO = 'newlib'", "newlib.sub": "X = 1", "newlib.sub.deep": "Y = 2"}
+
+
+@pytest.fixture
+def newlib() -> None:
+    importcraft.virtual(NEW)
+
+
+@pytest.mark.usefixtures("newlib")
+@pytest.mark.parametrize("new_first", [True, False])
+def test_the_alias_is_the_very_object_whichever_is_imported_first(new_first: bool) -> None:
+    importcraft.alias("oldlib", "newlib")
+    if new_first:
+        import newlib
+        import oldlib
+    else:
+        import newlib
+        import oldlib
+    assert oldlib is newlib
+    assert newlib.__name__ == "newlib"
+    assert newlib.__spec__.name == "newlib"
+    assert sys.modules["oldlib"] is newlib
+
+
+@pytest.mark.usefixtures("newlib")
+def test_submodules_follow_in_every_import_form() -> None:
+    importcraft.alias("oldlib", "newlib")
+    import oldlib.sub.deep
+    from oldlib.sub import X
+
+    assert oldlib.sub.deep is sys.modules["newlib.sub.deep"]
+    assert X == 1
+    assert importlib.import_module("oldlib.sub") is sys.modules["newlib.sub"]
+    assert sys.modules["newlib.sub"].__spec__.name == "newlib.sub"
+    assert sys.modules["newlib.sub.deep"].__name__ == "newlib.sub.deep"
+
+
+@pytest.mark.usefixtures("newlib")
+def test_from_the_alias_import_a_submodule() -> None:
+    importcraft.alias("oldlib", "newlib")
+    from oldlib import sub
+
+    assert sub is sys.modules["newlib.sub"]
+
+
+@pytest.mark.usefixtures("newlib")
+def test_reload_through_the_alias_reloads_the_target() -> None:
+    importcraft.alias("oldlib", "newlib")
+    import oldlib
+
+    assert importlib.reload(oldlib) is sys.modules["newlib"]
+
+
+def test_an_alias_of_a_file_module_keeps_its_identity(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"realnew/__init__.py": "", "realnew/part.py": "P = 3\n"})))
+    importcraft.alias("realold", "realnew")
+    import realnew.part
+    import realold.part
+
+    assert realold.part is realnew.part
+    assert realnew.part.__file__.endswith("part.py")
+    assert type(realnew.part.__spec__.loader).__name__ == "SourceFileLoader"
+
+
+def test_a_missing_target_names_both_modules() -> None:
+    importcraft.alias("gone_old", "gone_new")
+    with pytest.raises(ModuleNotFoundError) as info:
+        import gone_old  # noqa: F401
+    message = str(info.value)
+    assert "No module named 'gone_new'" in message
+    assert "'gone_old'" in message
+    assert info.value.name == "gone_old"
+    assert "gone_old" not in sys.modules
+
+
+def test_an_error_inside_the_target_is_its_own() -> None:
+    importcraft.virtual({"brokennew": "import not_there_at_all"})
+    importcraft.alias("brokenold", "brokennew")
+    with pytest.raises(ModuleNotFoundError) as info:
+        import brokenold  # noqa: F401
+    assert info.value.name == "not_there_at_all"
+
+
+@pytest.mark.parametrize(
+    ("aliases", "message"),
+    [
+        ([("a", "b"), ("b", "a")], "makes a cycle: a -> b -> a"),
+        ([("a", "b"), ("b", "c"), ("c", "a")], "makes a cycle"),
+        ([("a", "b"), ("b.x", "a.x")], "makes a cycle"),
+        ([("a", "a.inner")], "the target is inside the alias"),
+        ([("a", "a")], "the target is inside the alias"),
+    ],
+)
+def test_cycles_are_refused_when_installed(aliases: list[tuple[str, str]], message: str) -> None:
+    *fine, last = aliases
+    for old, new in fine:
+        importcraft.alias(old, new)
+    count = len(importcraft.hooks())
+    with pytest.raises(ValueError, match=message):
+        importcraft.alias(*last)
+    assert len(importcraft.hooks()) == count
+
+
+def test_bad_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="alias name 'not valid'"):
+        importcraft.alias("not valid", "x")
+    with pytest.raises(ValueError, match="alias target '1x'"):
+        importcraft.alias("x", "1x")
+    with pytest.raises(TypeError, match="must be a Warning subclass"):
+        importcraft.alias("x", "y", category=ValueError)  # type: ignore[arg-type]
+
+
+@pytest.mark.usefixtures("newlib")
+def test_aliasing_a_name_already_imported_warns() -> None:
+    importcraft.virtual({"already": ""})
+    import already  # noqa: F401
+
+    with pytest.warns(importcraft.ImportcraftWarning, match="'already' is already imported"):
+        importcraft.alias("already", "newlib")
+
+
+# -- deprecated aliases ------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("newlib")
+def test_a_deprecated_alias_warns_at_the_importing_line() -> None:
+    importcraft.alias("oldlib", "newlib", deprecated=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")  # once per site: 'oldlib' and 'oldlib.sub' are one
+        import oldlib.sub  # the line the warning must name
+    line = sys._getframe().f_lineno - 1
+    assert [w.category for w in caught] == [DeprecationWarning]
+    warning = caught[0]
+    assert str(warning.message) == "the module 'oldlib' is deprecated; import 'newlib' instead"
+    assert (warning.filename, warning.lineno) == (__file__, line)
+    assert oldlib.sub is sys.modules["newlib.sub"]
+
+
+@pytest.mark.usefixtures("newlib")
+def test_a_custom_message_and_category() -> None:
+    importcraft.alias(
+        "oldlib", "newlib", deprecated=True, message="use newlib", category=FutureWarning
+    )
+    with pytest.warns(FutureWarning, match="^use newlib$"):
+        importlib.import_module("oldlib")
+
+
+def test_default_filters_show_the_warning_in_main_once_per_line() -> None:
+    result = run_python(
+        """
+        import importcraft, importlib, sys
+        importcraft.virtual({"newlib": "", "newlib.a": "", "newlib.b": ""})
+        importcraft.alias("oldlib", "newlib", deprecated=True)
+        import oldlib.a
+        import oldlib.b
+        importlib.import_module("oldlib.a")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if "DeprecationWarning" in line]
+    # oldlib and oldlib.a on line 5 share a message: shown once; oldlib.b on line 6.
+    text = "DeprecationWarning: the module 'oldlib' is deprecated; import 'newlib' instead"
+    assert lines == [f"<string>:5: {text}", f"<string>:6: {text}"]
+
+
+def test_the_warning_points_at_the_user_line_on_this_python_in_a_module(tree: Any) -> None:
+    root = tree({"user_code.py": "import importlib\n\nimport oldlib\n"})
+    result = run_python(
+        """
+        import sys, warnings, importcraft
+        sys.path.insert(0, sys.argv[1])
+        importcraft.virtual({"newlib": ""})
+        importcraft.alias("oldlib", "newlib", deprecated=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            import user_code
+        print(caught[0].filename, caught[0].lineno)
+        """,
+        str(root),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(root / "user_code.py"), "3"]
+
+
+# -- deprecate_attribute ------------------------------------------------------------------------
+
+
+def test_reading_a_deprecated_attribute_warns_at_the_reading_line() -> None:
+    importcraft.virtual({"mylib": "OldClient = 'old'\nclass Client: pass\n"})
+    import mylib
+
+    importcraft.deprecate_attribute("mylib", "OldClient", replacement="mylib:Client")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = mylib.OldClient
+    line = sys._getframe().f_lineno - 1
+    assert value is mylib.Client
+    assert str(caught[0].message) == "mylib.OldClient is deprecated; use mylib.Client instead"
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+    with pytest.warns(DeprecationWarning, match="OldClient"):
+        from mylib import OldClient
+    assert OldClient is mylib.Client
+
+
+def test_without_replacement_the_value_is_kept() -> None:
+    importcraft.virtual({"keeplib": "LIMIT = 10"})
+    import keeplib
+
+    hook = importcraft.deprecate_attribute(keeplib, "LIMIT", message="LIMIT goes away in 2.0")
+    with pytest.warns(DeprecationWarning, match="^LIMIT goes away in 2.0$"):
+        assert keeplib.LIMIT == 10
+    hook.remove()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert keeplib.LIMIT == 10
+    assert "__getattr__" not in vars(keeplib)
+
+
+def test_a_module_getattr_that_exists_keeps_working() -> None:
+    importcraft.virtual(
+        {
+            "dyn": "def __getattr__(name):\n    if name == 'magic':\n        return 42\n"
+            "    raise AttributeError(name)\nold = 1\n"
+        }
+    )
+    import dyn
+
+    hook = importcraft.deprecate_attribute("dyn", "old", replacement="dyn:magic")
+    assert dyn.magic == 42
+    with pytest.warns(DeprecationWarning, match=r"^dyn\.old is deprecated; use dyn\.magic"):
+        assert dyn.old == 42
+    with pytest.raises(AttributeError):
+        dyn.nothing
+    hook.remove()
+    assert dyn.__getattr__("magic") == 42
+    assert dyn.old == 1
+
+
+def test_a_module_not_imported_yet_gets_it_when_imported_and_after_reload() -> None:
+    importcraft.deprecate_attribute("later", "OLD", replacement="later:NEW")
+    importcraft.virtual({"later": "OLD = 'old'\nNEW = 'new'\n"})
+    import later
+
+    with pytest.warns(DeprecationWarning, match=r"later\.OLD"):
+        assert later.OLD == "new"
+    importlib.reload(later)
+    with pytest.warns(DeprecationWarning, match=r"later\.OLD"):
+        assert later.OLD == "new"
+
+
+def test_two_deprecations_on_one_module_come_off_in_any_order() -> None:
+    importcraft.virtual({"two": "A = 1\nB = 2\n"})
+    import two
+
+    first = importcraft.deprecate_attribute("two", "A")
+    second = importcraft.deprecate_attribute("two", "B")
+    first.remove()
+    assert two.A == 1
+    with pytest.warns(DeprecationWarning, match="two.B"):
+        assert two.B == 2
+    second.remove()
+    assert vars(two)["B"] == 2
+    assert "__getattr__" not in vars(two)
+
+
+def test_deprecating_nothing_is_refused_at_once() -> None:
+    importcraft.virtual({"plain": "x = 1"})
+    import plain  # noqa: F401
+
+    with pytest.raises(AttributeError, match="no attribute 'nope' to deprecate"):
+        importcraft.deprecate_attribute("plain", "nope")
+    assert importcraft.hooks() == [importcraft.hooks()[0]]
+
+
+@pytest.mark.parametrize("replacement", ["no_colon", "pkg:", "pkg:1bad", "bad mod:x"])
+def test_a_malformed_replacement_is_refused(replacement: str) -> None:
+    with pytest.raises(ValueError, match=r"replacement|not a valid"):
+        importcraft.deprecate_attribute("m", "x", replacement=replacement)
