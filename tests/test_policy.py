@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,3 +144,44 @@ def test_allow_only_without_the_stdlib_still_lets_importcraft_work() -> None:
 def test_allow_only_description() -> None:
     hook = importcraft.allow_only("a", stdlib=False, reason="r")
     assert hook.description == "allow_only('a', stdlib=False, reason='r')"
+
+
+def _lazy_stdlib_imports(path: Path) -> set[str]:
+    """Standard-library modules a file imports inside functions (not under TYPE_CHECKING)."""
+    found: set[str] = set()
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            return
+        if in_function and isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif in_function and isinstance(node, ast.ImportFrom) and node.level == 0:
+            found.add(node.module or "")
+        inside = in_function or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for child in ast.iter_child_nodes(node):
+            visit(child, inside)
+
+    visit(ast.parse(path.read_text()), False)
+    return {name for name in found if name.partition(".")[0] in sys.stdlib_module_names}
+
+
+def test_the_stdlib_modules_importcraft_loads_late_are_all_preloaded_for_stdlib_false() -> None:
+    from importcraft import _policy
+
+    package = Path(_policy.__file__).parent
+    # The command line and the start-up hook read their configuration before any policy is
+    # installed; sys and importlib.machinery are loaded by every interpreter at start-up.
+    exempt = {"_cli.py", "_bootstrap.py"}
+    always_loaded = {"sys", "os", "importlib.machinery", "json", "tomllib"}
+    lazy: set[str] = set()
+    for path in package.rglob("*.py"):
+        if path.name not in exempt:
+            lazy |= _lazy_stdlib_imports(path)
+    assert lazy - always_loaded <= set(_policy._OWN_STDLIB)
+    # importcraft.sources loads every module of that package from its __init__.
+    library = {
+        f"importcraft.{path.stem}"
+        for path in package.glob("*.py")
+        if path.name not in (*exempt, "__init__.py", "__main__.py", "_policy.py")
+    }
+    assert set(_policy._OWN_MODULES) == library | {"importcraft.sources"}

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from types import FrameType
 
 _OURS = os.path.dirname(os.path.abspath(__file__)) + os.sep
-# importlib's own directory, found without importing anything: this module runs inside import
-# lookups (policy checks), where an import would come back to the check.
+# importlib's own directory, found without importing importlib.
 _IMPORTLIB = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "importlib") + os.sep
 _INTERNAL = ("<frozen importlib", _OURS, _IMPORTLIB)
 
@@ -48,27 +47,3 @@ def warn_at_user(message: str, category: type[Warning]) -> None:
         module=module_globals.get("__name__", "<unknown>"),
         registry=module_globals.setdefault("__warningregistry__", {}),
     )
-
-
-def from_importcraft() -> bool:
-    """Whether the import being looked up was started by importcraft's own code.
-
-    Follows the import chain outwards: through importlib, through the bodies of modules being
-    imported (``<module>`` frames: pathlib importing fnmatch because importlib.resources imports
-    pathlib), to the code that started it. Only importcraft's code there counts; a function of
-    anyone else ends the chain, so a program run by ``importcraft run`` is not importcraft's.
-    """
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:
-        code = frame.f_code
-        if code.co_filename.startswith(_OURS):
-            if code.co_name not in _ROUTER_FRAMES:
-                return True
-        elif not code.co_filename.startswith(_INTERNAL) and code.co_name != "<module>":
-            return False
-        frame = frame.f_back
-    return False
-
-
-# importcraft's frames that are on every lookup, whoever started the import.
-_ROUTER_FRAMES = frozenset({"find_spec", "_find_spec", "check"})

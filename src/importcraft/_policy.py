@@ -11,13 +11,42 @@ import sys
 
 from . import _state
 from ._errors import ImportBlockedError
-from ._frames import from_importcraft
 from ._names import check_module_name
 from ._router import POLICY, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from types import ModuleType
+
+
+# What allow_only(stdlib=False) loads first, so that refusing the standard library never breaks
+# importcraft: its library modules (and the stdlib modules they import), and every stdlib module
+# its code imports inside functions. tests/test_policy.py checks both lists against the source.
+_OWN_MODULES = (
+    "importcraft._aliases",
+    "importcraft._config",
+    "importcraft._errors",
+    "importcraft._frames",
+    "importcraft._install",
+    "importcraft._legacy",
+    "importcraft._loaders",
+    "importcraft._names",
+    "importcraft._post_import",
+    "importcraft._resources",
+    "importcraft._router",
+    "importcraft._state",
+    "importcraft.sources",
+)
+_OWN_STDLIB = (
+    "importlib",
+    "importlib.resources.abc",
+    "importlib.util",
+    "keyword",
+    "linecache",
+    "pathlib",
+    "traceback",
+    "warnings",
+)
 
 
 class PolicyRule(Rule):
@@ -67,8 +96,6 @@ class AllowOnlyRule(PolicyRule):
         top = fullname.partition(".")[0]
         if top == "importcraft" or (self.stdlib and top in sys.stdlib_module_names):
             return
-        if from_importcraft():
-            return  # importcraft's own lazy imports (keyword, tomllib, ...) always pass
         raise self.refuse(fullname)
 
 
@@ -121,6 +148,11 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
     """
     for name in names:
         check_module_name(name)
+    if not stdlib:
+        import importlib
+
+        for module_name in (*_OWN_MODULES, *_OWN_STDLIB):
+            importlib.import_module(module_name)
     args = ", ".join(repr(n) for n in names)
     rule_text = f"allow_only({args}{'' if stdlib else ', stdlib=False'})"
     rule = AllowOnlyRule(tuple(names), stdlib, rule_text, reason)

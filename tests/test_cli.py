@@ -1,0 +1,372 @@
+"""importcraft run: behaving as `python` would, options, configuration files, children."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHOW = """\
+import sys
+print("argv", sys.argv)
+print("name", __name__)
+print("path0", sys.path[0])
+print("file", globals().get("__file__"))
+"""
+
+
+def importcraft_run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, console: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m importcraft run ARGS` (or the console script) in ``cwd``."""
+    command = (
+        [str(Path(sys.executable).parent / "importcraft"), "run"]
+        if console
+        else [sys.executable, "-m", "importcraft", "run"]
+    )
+    full_env = {k: v for k, v in os.environ.items() if k != "IMPORTCRAFT_RUN"}
+    return subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**full_env, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+def fields(stdout: str) -> dict[str, str]:
+    return dict(line.split(" ", 1) for line in stdout.splitlines() if " " in line)
+
+
+# -- behaving as python does --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("console", [False, True])
+def test_a_script_sees_what_python_would_give_it(tree: Any, console: bool) -> None:
+    root = tree({"app/main.py": SHOW})
+    result = importcraft_run("app/main.py", "one", "--two", cwd=root, console=console)
+    assert result.returncode == 0, result.stderr
+    got = fields(result.stdout)
+    assert got["argv"] == "['app/main.py', 'one', '--two']"
+    assert got["name"] == "__main__"
+    assert got["path0"] == str((root / "app").resolve())
+    assert got["file"] == str(root / "app" / "main.py")
+
+
+def test_dash_m_runs_a_module_with_runpys_semantics(tree: Any) -> None:
+    root = tree({"pkg/__init__.py": "", "pkg/tool.py": SHOW + "print('spec', __spec__.name)\n"})
+    result = importcraft_run("-m", "pkg.tool", "x", cwd=root)
+    assert result.returncode == 0, result.stderr
+    got = fields(result.stdout)
+    assert got["argv"] == f"[{str(root / 'pkg' / 'tool.py')!r}, 'x']"
+    assert got["name"] == "__main__"
+    assert got["spec"] == "pkg.tool"
+    assert got["path0"] == str(root)
+
+
+def test_dash_c_runs_code(tmp_path: Path) -> None:
+    result = importcraft_run("-c", SHOW, "a", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    got = fields(result.stdout)
+    assert (got["argv"], got["name"], got["path0"]) == ("['-c', 'a']", "__main__", "")
+
+
+def test_the_exit_status_is_the_programs(tree: Any) -> None:
+    root = tree({"quit.py": "import sys\nsys.exit(7)\n", "fine.py": ""})
+    assert importcraft_run("quit.py", cwd=root).returncode == 7
+    assert importcraft_run("fine.py", cwd=root).returncode == 0
+    assert importcraft_run("-c", "raise SystemExit('bye')", cwd=root).stderr.strip() == "bye"
+
+
+def test_an_uncaught_exception_prints_the_traceback_python_would(tree: Any) -> None:
+    root = tree({"bad.py": "def f():\n    raise ValueError('bad')\n\nf()\n"})
+    ours = importcraft_run("bad.py", cwd=root)
+    plain = subprocess.run(
+        [sys.executable, "bad.py"], capture_output=True, text=True, cwd=root, check=False
+    )
+    assert ours.returncode == plain.returncode == 1
+    assert ours.stderr == plain.stderr
+    assert "importcraft" not in ours.stderr
+
+
+def test_multiprocessing_can_find_the_main_module(tree: Any) -> None:
+    root = tree(
+        {
+            "mp.py": """\
+            import multiprocessing as mp
+
+            def square(x):
+                return x * x
+
+            if __name__ == "__main__":
+                with mp.get_context("spawn").Pool(1) as pool:
+                    print(pool.map(square, [3]))
+            """
+        }
+    )
+    result = importcraft_run("mp.py", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[9]"
+
+
+# -- options ------------------------------------------------------------------------------------
+
+
+def test_options_install_hooks_before_the_program_runs(tree: Any) -> None:
+    root = tree(
+        {
+            "plugins/hello.py": "WHO = 'plugin'\n",
+            "extra/helper.py": "X = 'extra'\n",
+            "callbacks.py": "def loaded(module):\n    print('loaded', module.__name__)\n",
+            "main.py": """\
+            import oldjson, plugins.hello, helper
+            print("alias", oldjson.__name__)
+            print("mount", plugins.hello.WHO)
+            print("path", helper.X)
+            import colorsys
+            try:
+                import sqlite3
+            except ImportError as exc:
+                print("block", type(exc).__name__)
+            """,
+        }
+    )
+    result = importcraft_run(
+        "--alias", "oldjson=json",
+        "--block", "sqlite3",
+        "--mount", "plugins=plugins",
+        "--path", "extra",
+        "--when-imported", "colorsys=callbacks:loaded",
+        "main.py",
+        cwd=root,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "alias json",
+        "mount plugin",
+        "path extra",
+        "loaded colorsys",
+        "block ImportBlockedError",
+    ]
+
+
+def test_a_deprecated_alias_warns_in_the_program(tree: Any) -> None:
+    root = tree({"main.py": "import oldjson\n"})
+    result = importcraft_run("--deprecated-alias", "oldjson=json", "main.py", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"{root / 'main.py'}:1: DeprecationWarning: the module 'oldjson' is deprecated; "
+        "import 'json' instead" in result.stderr
+    )
+
+
+def test_allow_only(tree: Any) -> None:
+    root = tree({"mine.py": "", "theirs.py": "", "main.py": "import mine, json\nimport theirs\n"})
+    result = importcraft_run("--allow-only", "mine", "main.py", cwd=root)
+    assert result.returncode == 1
+    assert "ImportBlockedError: import of 'theirs' is blocked" in result.stderr
+    assert 'File "' + str(root / "main.py") + '", line 2' in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--alias", "nope"], "--alias 'nope': expected OLD=NEW"),
+        (["--mount", "p=missing_dir"], "--mount 'p': 'missing_dir' is not a directory"),
+        (["--block", "bad name"], "--block: module name 'bad name' is not a valid"),
+        (["--when-imported", "json=nomod:f"], "when-imported 'json': cannot use 'nomod:f'"),
+        (["--when-imported", "json=callbacks"], "must look like 'package.module:function'"),
+        (["--alias", "a=b", "--alias", "b=a"], "makes a cycle"),
+    ],
+)
+def test_bad_options_are_reported_before_the_program_starts(
+    tree: Any, args: list[str], message: str
+) -> None:
+    root = tree({"main.py": "print('program ran')\n", "callbacks.py": ""})
+    result = importcraft_run(*args, "main.py", cwd=root)
+    assert result.returncode == 2
+    assert "program ran" not in result.stdout
+    assert result.stderr.startswith("importcraft run: error: ")
+    assert message in result.stderr
+
+
+def test_usage_errors(tmp_path: Path) -> None:
+    result = importcraft_run(cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nothing to run: give SCRIPT, -m MODULE or -c CODE" in result.stderr
+    result = importcraft_run("--nonsense", "x.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unrecognized arguments: --nonsense" in result.stderr
+    helped = importcraft_run("--help", cwd=tmp_path)
+    assert helped.returncode == 0
+    assert "--deprecated-alias OLD=NEW" in helped.stdout
+
+
+# -- configuration files ---------------------------------------------------------------------
+
+
+PYPROJECT = """\
+[project]
+name = "demo"
+
+[tool.importcraft]
+alias = { oldjson = "json" }
+block = ["sqlite3"]
+mount = { plugins = "plugins" }
+path = ["extra"]
+when-imported = { colorsys = ["callbacks:loaded"] }
+"""
+
+CONFIG_MAIN = """\
+import oldjson, plugins.hello, helper, colorsys
+print(oldjson.__name__, plugins.hello.WHO, helper.X)
+try:
+    import sqlite3
+except ImportError:
+    print("blocked")
+"""
+
+
+def test_pyproject_settings_are_found_from_a_subfolder(tree: Any) -> None:
+    root = tree(
+        {
+            "pyproject.toml": PYPROJECT,
+            "plugins/hello.py": "WHO = 'plugin'\n",
+            "extra/helper.py": "X = 'extra'\n",
+            "callbacks.py": "def loaded(module):\n    print('loaded', module.__name__)\n",
+            "src/main.py": CONFIG_MAIN,
+        }
+    )
+    # Relative paths in the file are the file's; callbacks import from the project root.
+    result = importcraft_run("--path", "..", "main.py", cwd=root / "src")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["loaded colorsys", "json plugin extra", "blocked"]
+
+
+def test_a_standalone_config_file(tree: Any) -> None:
+    root = tree(
+        {
+            "conf/hooks.toml": 'alias = { oldjson = "json" }\nblock = ["sqlite3"]\n',
+            "main.py": "import oldjson\nprint(oldjson.__name__)\nimport sqlite3\n",
+        }
+    )
+    result = importcraft_run("--config", "conf/hooks.toml", "main.py", cwd=root)
+    assert result.stdout.strip() == "json"
+    assert "import of 'sqlite3' is blocked" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[tool.importcraft]\naliases = {}\n", "[tool.importcraft]: unknown key 'aliases'"),
+        ("[tool.importcraft]\nalias = ['a']\n", "[tool.importcraft] alias: expected a table"),
+        ("[tool.importcraft]\nblock = 'x'\n", "[tool.importcraft] block: expected a list"),
+        ("[tool.importcraft]\nalias = { a = 1 }\n", "the value of 'a' must be a string"),
+        ("[tool.importcraft]\nmount = { p = 'nowhere' }\n", "mount 'p': 'nowhere' is not a dir"),
+        ("[tool.importcraft\n", "not valid TOML"),
+    ],
+)
+def test_invalid_configuration_names_the_file_and_the_key(
+    tree: Any, toml: str, message: str
+) -> None:
+    root = tree({"pyproject.toml": toml, "main.py": "print('program ran')\n"})
+    result = importcraft_run("main.py", cwd=root)
+    assert result.returncode == 2
+    assert "program ran" not in result.stdout
+    assert str(root / "pyproject.toml") in result.stderr
+    assert message in result.stderr
+
+
+def test_a_pyproject_without_the_table_is_fine(tree: Any) -> None:
+    root = tree({"pyproject.toml": "[project]\nname = 'x'\n", "main.py": "print('ok')\n"})
+    assert importcraft_run("main.py", cwd=root).stdout.strip() == "ok"
+
+
+def test_a_missing_config_file_is_reported(tmp_path: Path) -> None:
+    result = importcraft_run("--config", "nope.toml", "-c", "pass", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nope.toml: cannot read it" in result.stderr
+
+
+# -- child processes -------------------------------------------------------------------------
+
+CHILDREN = """\
+import multiprocessing as mp
+import subprocess
+import sys
+
+def probe(_=None):
+    import oldjson
+    try:
+        import sqlite3
+        blocked = False
+    except ImportError:
+        blocked = True
+    return f"{oldjson.__name__} blocked={blocked}"
+
+if __name__ == "__main__":
+    print("parent", probe())
+    code = "import sys; sys.path.insert(0, '.'); import main; print(main.probe())"
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    print("subprocess", child.stdout.strip() or child.stderr)
+    for method in ("spawn", "forkserver"):
+        with mp.get_context(method).Pool(1) as pool:
+            print(method, pool.map(probe, [0])[0])
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="forkserver is POSIX-only")
+def test_children_run_with_the_same_hooks(tree: Any) -> None:
+    root = tree({"main.py": CHILDREN})
+    result = importcraft_run("--alias", "oldjson=json", "--block", "sqlite3", "main.py", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{who} json blocked=True" for who in ("parent", "subprocess", "spawn", "forkserver")
+    ]
+
+
+def test_without_the_variable_an_interpreter_does_not_import_importcraft(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTCRAFT_RUN"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; print('importcraft' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_the_bootstrap_file_is_installed_next_to_the_package() -> None:
+    import site
+
+    found = [
+        Path(folder) / "importcraft_bootstrap.pth"
+        for folder in site.getsitepackages()
+        if (Path(folder) / "importcraft_bootstrap.pth").is_file()
+    ]
+    assert found, "importcraft_bootstrap.pth is missing from site-packages"
+    assert textwrap.dedent(found[0].read_text()).startswith("import os;")
+
+
+def test_an_inherited_configuration_is_applied_once(tree: Any) -> None:
+    # site may execute a .pth file twice (a venv on 3.11 does): the hooks must not double.
+    root = tree({"callbacks.py": "def loaded(module):\n    print('loaded', module.__name__)\n"})
+    config = '{"when_imported": [["colorsys", "callbacks:loaded"]], "alias": [["oj", "json"]]}'
+    result = subprocess.run(
+        [sys.executable, "-c", "import colorsys, oj; print(oj.__name__)"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "IMPORTCRAFT_RUN": config, "PYTHONPATH": str(root)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["loaded colorsys", "json"]
