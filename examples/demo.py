@@ -6,11 +6,13 @@ import importlib
 import importlib.resources
 import inspect
 import os
+import subprocess
 import sys
 import tempfile
 import textwrap
 import traceback
 import types
+import warnings
 from pathlib import Path
 
 import importcraft as ic
@@ -163,6 +165,100 @@ def demo_legacy() -> None:
     show("from_memory.__file__", from_memory.__file__)
 
 
+def demo_meaning() -> None:
+    step("An aliased rename: `import oldshop` gives the module `shop`, with a warning at the line")
+    hook = ic.alias("oldshop", "shop", deprecated=True)
+    show("installed", hook)
+    ic.virtual({"legacy_client": "import oldshop.cart\nCART = oldshop.cart.Cart\n"})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        import legacy_client
+    show(
+        "legacy_client.CART is shop.cart.Cart", legacy_client.CART is sys.modules["shop.cart"].Cart
+    )
+    show("sys.modules['oldshop'] is shop", sys.modules["oldshop"] is sys.modules["shop"])
+    for warning in caught:
+        show("warning", f"{warning.filename}:{warning.lineno}: {warning.message}")
+
+    step("A deprecated attribute: reading shop.prices.PRICES warns and gives the new name")
+    ic.virtual({"shop.catalogue": "PRICE_LIST = {'apple': 3}"})
+    hook = ic.deprecate_attribute("shop.prices", "PRICES", replacement="shop.catalogue:PRICE_LIST")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        prices = sys.modules["shop.prices"].PRICES
+    show("shop.prices.PRICES", prices)
+    show("warning", caught[0].message)
+    hook.remove()
+
+    step("A blocked import: ImportBlockedError says which module, which hook, and why")
+    with ic.block("sqlite3", reason="this service keeps no local database"):
+        sys.modules.pop("sqlite3", None)
+        try:
+            import sqlite3  # noqa: F401
+        except ImportError as exc:
+            show(type(exc).__name__, exc)
+
+    step("A post-import hook: runs after the module's body, every time it is loaded")
+
+    @ic.when_imported("colorsys")
+    def patch_colorsys(module: types.ModuleType) -> None:
+        module.PATCHED = True  # type: ignore[attr-defined]
+        print(f"   callback: {module.__name__} loaded, patched")
+
+    sys.modules.pop("colorsys", None)
+    import colorsys
+
+    show("colorsys.PATCHED", colorsys.PATCHED)
+    show("colorsys.__loader__ (the original)", type(colorsys.__loader__).__name__)
+
+
+def demo_run(folder: Path) -> None:
+    step("importcraft run: a whole program, configured in pyproject.toml, children included")
+    (folder / "pyproject.toml").write_text(
+        textwrap.dedent(
+            """\
+            [project]
+            name = "store-app"
+
+            [tool.importcraft]
+            alias = { "old_settings" = "json" }
+            block = ["sqlite3"]
+            """
+        )
+    )
+    (folder / "app.py").write_text(
+        textwrap.dedent(
+            """\
+            import multiprocessing, subprocess, sys
+
+            def probe(who=None):
+                import old_settings
+                try:
+                    import sqlite3
+                    blocked = "no"
+                except ImportError:
+                    blocked = "yes"
+                return f"old_settings is {old_settings.__name__}, sqlite3 blocked: {blocked}"
+
+            if __name__ == "__main__":
+                print("   program   ", probe())
+                code = "import sys; sys.path.insert(0, '.'); import app; print(app.probe())"
+                out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+                print("   subprocess", out.stdout.strip())
+                with multiprocessing.get_context("spawn").Pool(1) as pool:
+                    print("   spawn     ", pool.apply(probe))
+                sys.exit(3)
+            """
+        )
+    )
+    command = [sys.executable, "-m", "importcraft", "run", "app.py"]
+    print("   $ python -m importcraft run app.py   (in a folder with that pyproject.toml)")
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTCRAFT_RUN"}
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env)
+    print(done.stdout.rstrip())
+    show("exit status (the program's)", done.returncode)
+
+
 def demo_hooks() -> None:
     step("Every change is a Hook: listed, removable, restoring exactly what it changed")
     for hook in ic.hooks():
@@ -191,6 +287,9 @@ def main() -> None:
         demo_mount(Path(folder))
     demo_env()
     demo_legacy()
+    demo_meaning()
+    with tempfile.TemporaryDirectory() as folder:
+        demo_run(Path(folder))
     demo_hooks()
     print("\nDone.")
 

@@ -5,9 +5,12 @@ environment variable; every child interpreter inherits it. The file
 ``importcraft_bootstrap.pth``, installed beside the package in site-packages, holds one line
 that ``site`` executes at start-up::
 
-    import os; "IMPORTCRAFT_RUN" in os.environ and __import__(...).main()
+    import os; os.environ.get("IMPORTCRAFT_RUN") and __import__("importcraft._bootstrap")
 
-When the variable is unset that line is all an interpreter pays: importcraft is not imported.
+When the variable is unset that line is all an interpreter pays (it is kept short: ``site``
+compiles it at every start-up): importcraft is not imported. When it is set, importing this
+module applies the configuration; the import system's cache makes that happen once even when
+``site`` processes the file twice (a venv on 3.11 does).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ def main() -> None:
     """Apply the configuration in ``IMPORTCRAFT_RUN``, once per interpreter."""
     global _hooks
     if _hooks is not None:
-        return  # site may process the same .pth file twice (a venv on 3.11 does)
+        return
     _hooks = []
     text = os.environ.get(ENV)
     if not text:
@@ -43,3 +46,6 @@ def undo() -> None:
     for hook in reversed(_hooks or []):
         hook.remove()
     _hooks = []
+
+
+main()

@@ -17,10 +17,9 @@ TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from types import ModuleType
+    from typing import Any
 
     from ._state import Hook
-
-    from typing import Any
 
     # Config key -> values: names ("json"), directories, or [name, value] pairs.
     Config = dict[str, list[Any]]

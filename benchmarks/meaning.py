@@ -1,0 +1,131 @@
+"""Benchmark of "change what an import means" (issue 3).
+
+(a) an aliased import against a plain one: `import alias` (alias -> a small module file) against
+    `import target`, both loading the module afresh, and `import alias` when the target is
+    already imported;
+(b) the start-up cost of importcraft_bootstrap.pth when IMPORTCRAFT_RUN is unset (target: under
+    0.2 ms): site processing that file, against site processing an empty .pth file, in-process;
+    and fresh interpreters running site.addsitedir on a folder holding only that file, against
+    an empty folder.
+
+Run: .venv/bin/python benchmarks/meaning.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import shutil
+import site
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import child_env, interleave, machine, median, paired_ratio, run_child
+
+import importcraft
+
+TARGET = "def f(x):\n    return x + 1\n\nVALUE = 42\n"
+
+
+def timed_imports(names: tuple[str, ...], count: int) -> float:
+    """Microseconds one `import_module(names[0])` takes with ``names`` removed first."""
+    modules = sys.modules
+    import_module = importlib.import_module
+    first = names[0]
+    start = time.perf_counter()
+    for _ in range(count):
+        for name in names:
+            modules.pop(name, None)
+        import_module(first)
+    return (time.perf_counter() - start) / count * 1e6
+
+
+def aliased_imports(rounds: int) -> None:
+    print("(a) one import, microseconds (median of interleaved rounds of 2,000 imports)")
+    folder = Path(tempfile.mkdtemp())
+    try:
+        (folder / "bench_target.py").write_text(TARGET)
+        sys.path.insert(0, str(folder))
+        importcraft.alias("bench_alias", "bench_target")
+        importlib.import_module("bench_alias")
+        runs = {
+            "plain: import bench_target": lambda: timed_imports(("bench_target",), 2000),
+            "aliased: import bench_alias": lambda: timed_imports(
+                ("bench_alias", "bench_target"), 2000
+            ),
+            "aliased, target already imported": lambda: timed_imports(("bench_alias",), 2000),
+        }
+        results = interleave(runs, rounds)
+    finally:
+        shutil.rmtree(folder)
+    for name, values in results.items():
+        print(f"    {name:<36} {median(values):8.1f} µs")
+    plain, aliased = results["plain: import bench_target"], results["aliased: import bench_alias"]
+    print(
+        f"    aliased / plain: {paired_ratio(aliased, plain):.2f} "
+        f"(alias adds {median(aliased) - median(plain):.1f} µs)"
+    )
+
+
+def bootstrap_cost(rounds: int) -> None:
+    print("(b) importcraft_bootstrap.pth when IMPORTCRAFT_RUN is unset")
+    os.environ.pop("IMPORTCRAFT_RUN", None)
+    ours = next(
+        (Path(d) / "importcraft_bootstrap.pth")
+        for d in site.getsitepackages()
+        if (Path(d) / "importcraft_bootstrap.pth").is_file()
+    )
+    folder = Path(tempfile.mkdtemp())
+    try:
+        (folder / "ours").mkdir()
+        (folder / "empty").mkdir()
+        shutil.copy(ours, folder / "ours" / ours.name)
+        (folder / "empty" / ours.name).write_text("")
+
+        def processing(which: str) -> float:
+            start = time.perf_counter()
+            for _ in range(1000):
+                site.addpackage(str(folder / which), ours.name, set())
+            return (time.perf_counter() - start) / 1000 * 1e6
+
+        results = interleave(
+            {"ours": lambda: processing("ours"), "empty": lambda: processing("empty")}, rounds
+        )
+        print(
+            f"    site processing the file: {median(results['ours']):.1f} µs; an empty .pth file: "
+            f"{median(results['empty']):.1f} µs; the line itself: "
+            f"{median(results['ours']) - median(results['empty']):.1f} µs"
+        )
+        env = child_env()
+        code = "import site, sys; site.addsitedir(sys.argv[1])"
+        walls = interleave(
+            {
+                which: (lambda w=which: run_child(code, str(folder / w), env=env)[0] * 1e3)
+                for which in ("ours", "empty")
+            },
+            rounds,
+        )
+        print(
+            f"    fresh interpreter + addsitedir: with the file {median(walls['ours']):.2f} ms, "
+            f"empty folder {median(walls['empty']):.2f} ms, difference "
+            f"{median(walls['ours']) - median(walls['empty']):+.2f} ms "
+            f"(ratio {paired_ratio(walls['ours'], walls['empty']):.3f}; start-up noise dominates)"
+        )
+    finally:
+        shutil.rmtree(folder)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+    print(machine())
+    aliased_imports(args.rounds)
+    bootstrap_cost(args.rounds)
+
+
+if __name__ == "__main__":
+    main()
