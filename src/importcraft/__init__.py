@@ -13,9 +13,19 @@ Importing the package costs almost nothing: each public name loads its module on
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from ._aliases import alias, deprecate_attribute
+    from ._attach import lazy_attach, lazy_attach_stub
     from ._errors import ImportBlockedError, ImportcraftError, ImportcraftWarning
     from ._install import install, mount, virtual
+    from ._lazy import (
+        LazyImportError,
+        is_lazy,
+        lazy_import,
+        lazy_mode,
+        pending_lazy,
+        resolve_lazy,
+    )
     from ._legacy import install_legacy
+    from ._optional import optional, require
     from ._policy import allow_only, block
     from ._post_import import when_imported
     from ._state import Hook, hooks, isolated
@@ -31,6 +41,7 @@ __all__ = [
     "ImportBlockedError",
     "ImportcraftError",
     "ImportcraftWarning",
+    "LazyImportError",
     "Source",
     "alias",
     "allow_only",
@@ -39,8 +50,17 @@ __all__ = [
     "hooks",
     "install",
     "install_legacy",
+    "is_lazy",
     "isolated",
+    "lazy_attach",
+    "lazy_attach_stub",
+    "lazy_import",
+    "lazy_mode",
     "mount",
+    "optional",
+    "pending_lazy",
+    "require",
+    "resolve_lazy",
     "virtual",
     "when_imported",
 ]
@@ -62,6 +82,16 @@ _LAZY = {
     "alias": "importcraft._aliases",
     "deprecate_attribute": "importcraft._aliases",
     "when_imported": "importcraft._post_import",
+    "LazyImportError": "importcraft._lazy",
+    "is_lazy": "importcraft._lazy",
+    "lazy_import": "importcraft._lazy",
+    "lazy_mode": "importcraft._lazy",
+    "pending_lazy": "importcraft._lazy",
+    "resolve_lazy": "importcraft._lazy",
+    "lazy_attach": "importcraft._attach",
+    "lazy_attach_stub": "importcraft._attach",
+    "optional": "importcraft._optional",
+    "require": "importcraft._optional",
     "Source": "importcraft.sources",
     "DictSource": "importcraft.sources",
     "DirectorySource": "importcraft.sources",

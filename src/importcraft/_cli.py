@@ -33,6 +33,8 @@ _RUN_OPTIONS = {
     "--allow-only": ("allow_only", "NAME", "refuse imports outside the NAMEs and the stdlib"),
     "--mount": ("mount", "PREFIX=DIR", "serve the package PREFIX from the directory DIR"),
     "--path": ("path", "DIR", "put DIR on sys.path, as PYTHONPATH does"),
+    "--lazy": ("lazy", "NAME", "make imports of NAME (and everything under it) lazy"),
+    "--lazy-exclude": ("lazy_exclude", "NAME", "keep NAME eager under --lazy (side effects)"),
     "--when-imported": (
         "when_imported",
         "NAME=MOD:FUNC",

@@ -36,6 +36,8 @@ KEYS: dict[str, tuple[str, str]] = {
     "mount": ("mount", "pairs"),
     "path": ("path", "paths"),
     "when-imported": ("when_imported", "pairs"),
+    "lazy": ("lazy", "names"),
+    "lazy-exclude": ("lazy_exclude", "names"),
 }
 
 
@@ -287,6 +289,11 @@ def apply(config: Config, *, check_callbacks: bool = False) -> list[Hook]:
             hooks.append(block(*map(str, config["block"])))
         if config["allow_only"]:
             hooks.append(allow_only(*map(str, config["allow_only"])))
+        if config["lazy"]:
+            from ._lazy import lazy_mode
+
+            include, exclude = map(str, config["lazy"]), map(str, config["lazy_exclude"])
+            hooks.append(lazy_mode(include=include, exclude=exclude))
         for name, reference in pairs("when_imported"):
             callback = LazyCallback(reference)
             if check_callbacks:

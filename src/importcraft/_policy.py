@@ -24,13 +24,16 @@ if TYPE_CHECKING:
 # its code imports inside functions. tests/test_policy.py checks both lists against the source.
 _OWN_MODULES = (
     "importcraft._aliases",
+    "importcraft._attach",
     "importcraft._config",
     "importcraft._errors",
     "importcraft._frames",
     "importcraft._install",
+    "importcraft._lazy",
     "importcraft._legacy",
     "importcraft._loaders",
     "importcraft._names",
+    "importcraft._optional",
     "importcraft._post_import",
     "importcraft._resources",
     "importcraft._router",
@@ -38,7 +41,9 @@ _OWN_MODULES = (
     "importcraft.sources",
 )
 _OWN_STDLIB = (
+    "ast",
     "importlib",
+    "importlib.metadata",
     "importlib.resources.abc",
     "importlib.util",
     "keyword",

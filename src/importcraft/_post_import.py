@@ -156,8 +156,10 @@ def _register(name: str, callback: Callback, strict: bool) -> _state.Hook:
         undo = add_callback(name, callback, strict)
         hook = _state.register(f"when_imported({name!r}, {_callable_name(callback)})", undo)
     module = sys.modules.get(name)
-    if module is not None:
-        # Outside the lock: the callback may install hooks itself.
+    lazy = sys.modules.get("importcraft._lazy")
+    if module is not None and not (lazy is not None and lazy.is_lazy(module)):
+        # Outside the lock: the callback may install hooks itself. (A lazy module whose body
+        # has not run yet is not imported yet: its callbacks run when it is.)
         try:
             _call(_Entry(callback, strict), name, module)
         except BaseException:

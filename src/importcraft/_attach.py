@@ -1,0 +1,219 @@
+"""lazy_attach() and lazy_attach_stub(): lazy submodules and attributes for a package (SPEC 1)."""
+
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
+if TYPE_CHECKING:
+    import ast
+    from collections.abc import Callable, Iterable, Mapping
+
+    Attach = tuple[Callable[[str], object], Callable[[], list[str]], list[str]]
+
+__all__ = ["lazy_attach", "lazy_attach_stub"]
+
+
+def lazy_attach(
+    package_name: str,
+    submodules: Iterable[str] | None = None,
+    submod_attrs: Mapping[str, Iterable[str]] | None = None,
+) -> Attach:
+    """Lazy submodules and attributes for a package: call-compatible with ``lazy_loader.attach``.
+
+    In the package's ``__init__.py``::
+
+        __getattr__, __dir__, __all__ = importcraft.lazy_attach(
+            __name__, submodules=["io", "plot"], submod_attrs={"core": ["Model", "fit"]}
+        )
+
+    ``pkg.plot`` imports ``pkg.plot`` on first access; ``pkg.Model`` imports ``pkg.core`` and
+    gives its ``Model``. A resolved attribute is stored in the package's namespace, so later
+    accesses cost what any attribute costs (and a function named like its own submodule is not
+    shadowed by the submodule). With ``IMPORTCRAFT_EAGER=1`` (or ``EAGER_IMPORT=1``) everything is
+    imported at once.
+    """
+    attrs: dict[str, tuple[str, str | None]] = {
+        attr: (module, attr) for module, names in (submod_attrs or {}).items() for attr in names
+    }
+    return _attach(package_name, set(submodules or ()), attrs)
+
+
+def _attach(
+    package_name: str,
+    submodules: set[str],
+    attrs: dict[str, tuple[str, str | None]],
+    all_names: list[str] | None = None,
+) -> Attach:
+    """``attrs``: package attribute -> (submodule, its attribute, or None for the submodule)."""
+    names = sorted(submodules | attrs.keys())
+    exported = list(all_names) if all_names is not None else names
+
+    def __getattr__(name: str) -> object:
+        import importlib
+
+        if name in submodules:
+            value: object = importlib.import_module(f"{package_name}.{name}")
+        elif name in attrs:
+            module_name, attribute = attrs[name]
+            module = importlib.import_module(f"{package_name}.{module_name}")
+            value = module if attribute is None else getattr(module, attribute)
+        else:
+            raise AttributeError(f"module {package_name!r} has no attribute {name!r}", name=name)
+        # Importing pkg.x binds the submodule as pkg.x; the attribute asked for wins.
+        package = sys.modules.get(package_name)
+        if package is not None:
+            package.__dict__[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return list(exported)
+
+    from ._lazy import eager
+
+    if eager():
+        for name in names:
+            __getattr__(name)
+    return __getattr__, __dir__, list(exported)
+
+
+def lazy_attach_stub(package_name: str, filename: str) -> Attach:
+    """Like :func:`lazy_attach`, reading what to attach from the package's ``.pyi`` stub.
+
+    In ``pkg/__init__.py``: ``__getattr__, __dir__, __all__ = importcraft.lazy_attach_stub(__name__,
+    __file__)``, with ``pkg/__init__.pyi`` holding the imports type checkers and IDEs read::
+
+        from .core import Model, fit
+        from .core import Model as BaseModel
+        from . import plot
+        from .io import *                 # the names in pkg/io's __all__
+        from pkg.extras import helper     # absolute imports of the package's own submodules
+        __all__ = ["Model", "fit", ...]   # optional: the package's __all__
+
+    Any other statement is refused with ``ValueError`` naming the stub file, the line and the form.
+    """
+    import os
+
+    stub = filename if filename.endswith(".pyi") else os.path.splitext(filename)[0] + ".pyi"
+    try:
+        with open(stub, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ValueError(
+            f"lazy_attach_stub({package_name!r}): cannot read the stub {stub!r}: "
+            f"{exc.strerror or exc}"
+        ) from None
+    import ast
+
+    try:
+        tree = ast.parse(text, stub)
+    except SyntaxError as exc:
+        raise ValueError(f"{stub}:{exc.lineno}: the stub is not valid Python: {exc.msg}") from None
+    submodules: set[str] = set()
+    attrs: dict[str, tuple[str, str | None]] = {}
+    all_names: list[str] | None = None
+    folder = os.path.dirname(stub)
+    for node in tree.body:
+        where = f"{stub}:{node.lineno}"
+        if isinstance(node, ast.ImportFrom):
+            module = _own_submodule(node, package_name)
+            if module is None:
+                raise ValueError(f"{where}: {_form(node)} is not supported: {_SUPPORTED}")
+            for alias in node.names:
+                if module == "":  # from . import x [as y]
+                    if alias.name == "*":
+                        raise ValueError(f"{where}: {_form(node)} is not supported: {_SUPPORTED}")
+                    if alias.asname is None:
+                        submodules.add(alias.name)
+                    else:
+                        attrs[alias.asname] = (alias.name, None)
+                elif alias.name == "*":
+                    for name in _star_names(folder, module, where, package_name):
+                        attrs[name] = (module, name)
+                else:
+                    attrs[alias.asname or alias.name] = (module, alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                prefix = package_name + "."
+                if not alias.name.startswith(prefix) or alias.asname is not None:
+                    raise ValueError(f"{where}: {_form(node)} is not supported: {_SUPPORTED}")
+                submodules.add(alias.name[len(prefix) :].split(".")[0])
+        elif _is_all(node):
+            all_names = _literal_names(node.value, where)  # type: ignore[attr-defined]
+        elif isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # a docstring
+        else:
+            raise ValueError(
+                f"{where}: a {type(node).__name__} statement is not supported in a lazy stub "
+                f"(only imports of the package's own submodules, and __all__)"
+            )
+    return _attach(package_name, submodules, attrs, all_names)
+
+
+_SUPPORTED = (
+    "a lazy stub may hold `from .x import y [as z]`, `from . import x`, `from .x import *` and "
+    "absolute imports of the package's own submodules"
+)
+
+
+def _own_submodule(node: ast.ImportFrom, package_name: str) -> str | None:
+    """The submodule (relative dotted name, "" for the package) a from-import reads, if own."""
+    if node.level == 1:
+        return node.module or ""
+    if node.level == 0 and node.module is not None:
+        if node.module == package_name:
+            return ""
+        if node.module.startswith(package_name + "."):
+            return node.module[len(package_name) + 1 :]
+    return None
+
+
+def _form(node: ast.AST) -> str:
+    import ast
+
+    return f"`{ast.unparse(node)}`"
+
+
+def _is_all(node: ast.AST) -> bool:
+    import ast
+
+    return (
+        isinstance(node, ast.Assign | ast.AnnAssign)
+        and len(targets := (node.targets if isinstance(node, ast.Assign) else [node.target])) == 1
+        and isinstance(targets[0], ast.Name)
+        and targets[0].id == "__all__"
+    )
+
+
+def _literal_names(value: ast.expr | None, where: str) -> list[str]:
+    import ast
+
+    try:
+        names = ast.literal_eval(value) if value is not None else None
+    except ValueError:
+        names = None
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"{where}: __all__ must be a literal list of strings")
+    return list(names)
+
+
+def _star_names(folder: str, module: str, where: str, package_name: str) -> list[str]:
+    """The ``__all__`` of a submodule, read from its source (or stub) without importing it."""
+    import ast
+    import os
+
+    base = os.path.join(folder, *module.split("."))
+    candidates = [base + ".pyi", base + ".py", os.path.join(base, "__init__.pyi")]
+    candidates.append(os.path.join(base, "__init__.py"))
+    for path in candidates:
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read(), path)
+            for node in tree.body:
+                if _is_all(node):
+                    return _literal_names(node.value, f"{path}:{node.lineno}")  # type: ignore[attr-defined]
+            break
+    raise ValueError(
+        f"{where}: `from .{module} import *` needs {package_name}.{module} to define __all__ "
+        "as a literal list of strings, which lazy loading reads without importing it"
+    )

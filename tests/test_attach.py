@@ -1,0 +1,204 @@
+"""lazy_attach() and lazy_attach_stub(): SPEC 1 lazy packages."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import importcraft
+
+ATTACH_INIT = """\
+import importcraft
+__getattr__, __dir__, __all__ = importcraft.lazy_attach(
+    __name__, submodules=["plot"], submod_attrs={"core": ["Model", "fit"], "tool": ["tool"]}
+)
+"""
+
+FILES = {
+    "core.py": "import sys\nsys.modules['log_box'].ran.append('core')\n"
+    "class Model:\n    pass\ndef fit():\n    return 'fitted'\n",
+    "plot.py": "import sys\nsys.modules['log_box'].ran.append('plot')\nKIND = 'plot'\n",
+    "tool.py": "def tool():\n    return 'the function, not the module'\n",
+}
+
+
+@pytest.fixture
+def ran() -> list[str]:
+    box = type(sys)("log_box")
+    box.ran = []  # type: ignore[attr-defined]
+    sys.modules["log_box"] = box
+    return box.ran  # type: ignore[attr-defined, no-any-return]
+
+
+def make_package(tree: Any, name: str, init: str, extra: dict[str, str] | None = None) -> Path:
+    files = {f"{name}/{k}": v for k, v in {**FILES, **(extra or {})}.items()}
+    root = tree({**files, f"{name}/__init__.py": init})
+    sys.path.insert(0, str(root))
+    return root / name
+
+
+def test_attributes_and_submodules_load_on_first_access(tree: Any, ran: list[str]) -> None:
+    make_package(tree, "attpkg", ATTACH_INIT)
+    import attpkg
+
+    assert ran == []
+    assert attpkg.fit() == "fitted"
+    assert ran == ["core"]
+    assert attpkg.Model is sys.modules["attpkg.core"].Model
+    assert attpkg.plot.KIND == "plot"
+    assert ran == ["core", "plot"]
+
+
+def test_a_resolved_attribute_is_stored_in_the_package(tree: Any, ran: list[str]) -> None:
+    make_package(tree, "storepkg", ATTACH_INIT)
+    import storepkg
+
+    storepkg.fit
+    assert "fit" in vars(storepkg), "later accesses are plain attribute reads"
+    assert "Model" not in vars(storepkg)
+
+
+@pytest.mark.usefixtures("ran")
+def test_a_function_named_like_its_submodule_is_not_shadowed(tree: Any) -> None:
+    make_package(tree, "shadowpkg", ATTACH_INIT)
+    import shadowpkg
+
+    assert shadowpkg.tool() == "the function, not the module"
+    assert shadowpkg.tool() == "the function, not the module"
+
+
+def test_dir_all_and_unknown_names(tree: Any, ran: list[str]) -> None:
+    make_package(tree, "dirpkg", ATTACH_INIT)
+    import dirpkg
+
+    assert dirpkg.__all__ == ["Model", "fit", "plot", "tool"]
+    assert dir(dirpkg) == ["Model", "fit", "plot", "tool"]
+    with pytest.raises(AttributeError, match="module 'dirpkg' has no attribute 'nope'"):
+        dirpkg.nope
+    assert ran == []
+
+
+@pytest.mark.usefixtures("ran")
+def test_from_package_import_works(tree: Any) -> None:
+    make_package(tree, "frompkg", ATTACH_INIT)
+    from frompkg import Model, plot
+
+    assert Model.__name__ == "Model"
+    assert plot.KIND == "plot"
+
+
+def test_eager_switch_imports_everything_at_attach(
+    tree: Any, ran: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EAGER_IMPORT", "1")
+    make_package(tree, "eagerpkg", ATTACH_INIT)
+    import eagerpkg  # noqa: F401
+
+    assert sorted(ran) == ["core", "plot"]
+
+
+@pytest.mark.usefixtures("ran")
+def test_the_same_call_as_lazy_loader_gives_the_same_package(tree: Any) -> None:
+    lazy_loader = pytest.importorskip("lazy_loader")
+    call = '(__name__, ["plot"], {"core": ["Model", "fit"]})'
+    make_package(
+        tree,
+        "ours_pkg",
+        f"import importcraft\n__getattr__, __dir__, __all__ = importcraft.lazy_attach{call}\n",
+    )
+    make_package(
+        tree,
+        "theirs_pkg",
+        f"import lazy_loader\n__getattr__, __dir__, __all__ = lazy_loader.attach{call}\n",
+    )
+    ours, theirs = importlib.import_module("ours_pkg"), importlib.import_module("theirs_pkg")
+    assert ours.__all__ == theirs.__all__
+    assert dir(ours) == dir(theirs)
+    assert ours.fit() == theirs.fit()
+    assert ours.plot.KIND == theirs.plot.KIND
+    assert lazy_loader is not None
+
+
+# -- stubs --------------------------------------------------------------------------------------
+
+STUB_INIT = (
+    "import importcraft\n"
+    "__getattr__, __dir__, __all__ = importcraft.lazy_attach_stub(__name__, __file__)\n"
+)
+
+STUB = '''\
+"""The package's public names, for type checkers and for lazy loading."""
+from .core import Model, fit
+from .core import Model as BaseModel
+from . import plot
+from . import plot as plotting
+from .stars import *
+from stubpkg.tool import tool
+import stubpkg.deep
+'''
+
+STUB_FILES = {
+    "stars.py": "__all__ = ['shine', 'twinkle']\ndef shine():\n    return 'shine'\n"
+    "def twinkle():\n    return 'twinkle'\ndef hidden():\n    pass\n",
+    "deep/__init__.py": "LEVEL = 'deep'\n",
+}
+
+
+def test_every_supported_stub_form(tree: Any, ran: list[str]) -> None:
+    make_package(tree, "stubpkg", STUB_INIT, {**STUB_FILES, "__init__.pyi": STUB})
+    import stubpkg
+
+    assert ran == []
+    assert stubpkg.fit() == "fitted"
+    assert stubpkg.BaseModel is stubpkg.Model
+    assert stubpkg.plot.KIND == "plot"
+    assert stubpkg.plotting is stubpkg.plot
+    assert (stubpkg.shine(), stubpkg.twinkle()) == ("shine", "twinkle")
+    assert stubpkg.tool() == "the function, not the module"
+    assert stubpkg.deep.LEVEL == "deep"
+    assert "hidden" not in stubpkg.__all__
+    assert stubpkg.__all__ == sorted(
+        ["Model", "fit", "BaseModel", "plot", "plotting", "shine", "twinkle", "tool", "deep"]
+    )
+
+
+@pytest.mark.usefixtures("ran")
+def test_a_stub_all_is_the_packages_all(tree: Any) -> None:
+    stub = "from .core import Model, fit\n__all__ = ['fit']\n"
+    make_package(tree, "allpkg", STUB_INIT, {"__init__.pyi": stub})
+    import allpkg
+
+    assert allpkg.__all__ == ["fit"]
+    assert allpkg.Model.__name__ == "Model"
+
+
+@pytest.mark.parametrize(
+    ("stub", "line", "form"),
+    [
+        ("from .core import fit\nimport os\n", 2, "`import os` is not supported"),
+        ("from os import path\n", 1, "`from os import path` is not supported"),
+        ("from ..other import x\n", 1, "`from ..other import x` is not supported"),
+        ("from . import *\n", 1, "`from . import *` is not supported"),
+        ("import badpkg.core as c\n", 1, "`import badpkg.core as c` is not supported"),
+        ("\ndef f() -> None: ...\n", 2, "a FunctionDef statement is not supported"),
+        ("from .nostar import *\n", 1, "needs badpkg.nostar to define __all__"),
+        ("__all__ = make()\n", 1, "__all__ must be a literal list of strings"),
+    ],
+)
+def test_anything_else_names_the_stub_line_and_form(
+    tree: Any, stub: str, line: int, form: str
+) -> None:
+    folder = make_package(tree, "badpkg", "", {"__init__.pyi": stub, "nostar.py": "x = 1\n"})
+    with pytest.raises(ValueError, match=r"__init__\.pyi:\d+: ") as info:
+        importcraft.lazy_attach_stub("badpkg", str(folder / "__init__.py"))
+    assert str(info.value).startswith(f"{folder / '__init__.pyi'}:{line}: ")
+    assert form in str(info.value)
+
+
+def test_a_missing_stub_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"cannot read the stub .*__init__\.pyi"):
+        importcraft.lazy_attach_stub("nopkg", str(tmp_path / "__init__.py"))
