@@ -202,3 +202,34 @@ def test_anything_else_names_the_stub_line_and_form(
 def test_a_missing_stub_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"cannot read the stub .*__init__\.pyi"):
         importcraft.lazy_attach_stub("nopkg", str(tmp_path / "__init__.py"))
+
+
+def test_getattr_goes_once_every_name_is_resolved(tree: Any, ran: list[str]) -> None:
+    # CPython reads attributes of a module with a __getattr__ 2-3 times slower.
+    make_package(tree, "gonepkg", ATTACH_INIT)
+    import gonepkg
+
+    gonepkg.fit
+    assert "__getattr__" in vars(gonepkg), "Model, plot and tool are still pending"
+    gonepkg.Model, gonepkg.plot, gonepkg.tool
+    assert "__getattr__" not in vars(gonepkg)
+    assert gonepkg.fit() == "fitted"
+
+
+def test_resolve_lazy_loads_attached_names_too(tree: Any, ran: list[str]) -> None:
+    make_package(tree, "allinpkg", ATTACH_INIT)
+    import allinpkg
+
+    loaded = importcraft.resolve_lazy()
+    assert {"allinpkg.Model", "allinpkg.fit", "allinpkg.plot", "allinpkg.tool"} <= set(loaded)
+    assert sorted(ran) == ["core", "plot"]
+    assert "__getattr__" not in vars(allinpkg)
+
+
+def test_resolve_lazy_reports_a_broken_attached_name(tree: Any, ran: list[str]) -> None:
+    make_package(tree, "brokenattach", ATTACH_INIT, {"plot.py": "raise ImportError('no plot')"})
+    import brokenattach  # noqa: F401
+
+    with pytest.raises(ExceptionGroup) as info:
+        importcraft.resolve_lazy()
+    assert [str(e) for e in info.value.exceptions] == ["no plot"]

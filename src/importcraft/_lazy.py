@@ -14,8 +14,10 @@ and tools that walk ``sys.modules`` do not force it.
 
 from __future__ import annotations
 
+import os
 import sys
 from _thread import RLock, get_ident
+from importlib.machinery import BuiltinImporter, ExtensionFileLoader
 from types import ModuleType
 
 from . import _state
@@ -45,13 +47,16 @@ class LazyImportError(ImportError):
     """
 
 
-def eager() -> bool:
-    """Whether ``IMPORTCRAFT_EAGER`` or ``EAGER_IMPORT`` asks for every lazy import to be eager."""
-    import os
+_EAGER_VARIABLES = ("IMPORTCRAFT_EAGER", "EAGER_IMPORT")
 
-    return any(
-        os.environ.get(var, "") not in ("", "0") for var in ("IMPORTCRAFT_EAGER", "EAGER_IMPORT")
-    )
+
+def eager() -> bool:
+    """Whether ``IMPORTCRAFT_EAGER`` or ``EAGER_IMPORT`` asks for every lazy import to be eager.
+
+    Read at each call (a test or a program may set it at run time): any value but "" and "0".
+    """
+    environ = os.environ
+    return any(environ.get(var, "0") not in ("", "0") for var in _EAGER_VARIABLES)
 
 
 class _Pending:
@@ -121,17 +126,27 @@ def pending_lazy() -> list[ModuleType]:
 
 
 def resolve_lazy() -> list[str]:
-    """Load every pending lazy module (for packaging checks: do they all import?).
+    """Load every pending lazy module and every pending ``lazy_attach`` name.
 
-    Returns the names loaded. Failures are collected and raised together as an
-    ``ExceptionGroup`` of :class:`LazyImportError` once every module has been tried.
+    For packaging checks (does everything import?) and for long-running programs once they
+    have started: a package's ``__getattr__`` goes when all its names are loaded, and CPython
+    reads the attributes of a module without one faster. Returns the names loaded (``pkg.name``
+    for attached names). Failures are collected and raised together as an ``ExceptionGroup``
+    once everything has been tried.
     """
     loaded: list[str] = []
     errors: list[Exception] = []
-    tried: set[int] = set()
+    tried: set[object] = set()
     while True:
         batch = [m for m in pending_lazy() if id(m) not in tried]
-        if not batch:
+        attached = [
+            (m, n)
+            for m in list(sys.modules.values())
+            if type(m) is ModuleType
+            for n in sorted(getattr(m.__dict__.get("__getattr__"), "importcraft_unresolved", ()))
+            if (id(m), n) not in tried
+        ]
+        if not batch and not attached:
             break
         for module in batch:
             tried.add(id(module))
@@ -141,6 +156,14 @@ def resolve_lazy() -> list[str]:
                 errors.append(exc)
             else:
                 loaded.append(_module_getattribute(module, "__name__"))
+        for package, name in attached:
+            tried.add((id(package), name))
+            try:
+                getattr(package, name)
+            except Exception as exc:
+                errors.append(exc)
+            else:
+                loaded.append(f"{package.__name__}.{name}")
     if errors:
         raise ExceptionGroup(f"{len(errors)} lazy import(s) failed", errors)
     return loaded
@@ -245,8 +268,6 @@ def _innermost(loader: object) -> object:
 
 def _has_no_body(spec: ModuleSpec) -> bool:
     """Builtin and extension modules are made by their loader's create_module, body and all."""
-    from importlib.machinery import BuiltinImporter, ExtensionFileLoader
-
     loader = _innermost(spec.loader)
     return loader is BuiltinImporter or isinstance(loader, ExtensionFileLoader)
 
