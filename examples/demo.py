@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import traceback
 import types
 import warnings
@@ -259,6 +260,82 @@ def demo_run(folder: Path) -> None:
     show("exit status (the program's)", done.returncode)
 
 
+HEAVY = [
+    "asyncio",
+    "http.server",
+    "urllib.request",
+    "email.mime.multipart",
+    "xml.dom.minidom",
+    "unittest",
+    "logging.handlers",
+    "tarfile",
+    "decimal",
+    "statistics",
+    "inspect",
+    "difflib",
+]
+
+
+def demo_lazy(folder: Path) -> None:
+    step("Lazy imports: the module object is registered now, its body runs on first use")
+    ic.virtual({"report": "print('   (report body running)')\nTITLE = 'Quarterly report'\n"})
+    report = ic.lazy_import("report")
+    show("report", report)
+    show("is_lazy(report)", ic.is_lazy(report))
+    show("report.TITLE", report.TITLE)
+    show("is_lazy(report) now", ic.is_lazy(report))
+    show("same object as sys.modules['report']", report is sys.modules["report"])
+    try:
+        ic.lazy_import("no_such_module_here")
+    except ModuleNotFoundError as exc:
+        show("a missing module, at once", exc)
+
+    step("A lazy package (SPEC 1) from its .pyi stub: submodules load on first access")
+    pkg = folder / "geometry"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "import importcraft\n"
+        "__getattr__, __dir__, __all__ = importcraft.lazy_attach_stub(__name__, __file__)\n"
+    )
+    (pkg / "__init__.pyi").write_text("from .shapes import Circle, Square\nfrom . import units\n")
+    (pkg / "shapes.py").write_text(
+        "print('   (geometry.shapes body running)')\nclass Circle: ...\nclass Square: ...\n"
+    )
+    (pkg / "units.py").write_text("METRE = 1.0\n")
+    sys.path.insert(0, str(folder))
+    import geometry
+
+    show("geometry.__all__", geometry.__all__)
+    show("geometry.shapes loaded yet", "geometry.shapes" in sys.modules)
+    show("geometry.Circle", geometry.Circle)
+
+    step("Optional dependencies: the error says what to install, by its distribution name")
+    with ic.block("yaml"):
+        sys.modules.pop("yaml", None)
+        try:
+            ic.require("yaml", purpose="reading the YAML settings")
+        except ModuleNotFoundError as exc:
+            show("require('yaml')", exc)
+
+    step(f"A program that imports {len(HEAVY)} heavy stdlib modules and uses one: lazy vs eager")
+    eager = "\n".join(f"import {name}" for name in HEAVY) + "\ndifflib.SequenceMatcher\n"
+    lazy = (
+        "import importcraft\n"
+        + "".join(f"importcraft.lazy_import({name!r})\n" for name in HEAVY)
+        + "import difflib\ndifflib.SequenceMatcher\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    timings: dict[str, list[float]] = {"eager": [], "lazy": []}
+    for _ in range(5):
+        for label, code in (("eager", eager), ("lazy", lazy)):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env=env)
+            timings[label].append((time.perf_counter() - start) * 1e3)
+    eager_ms, lazy_ms = (sorted(timings[k])[2] for k in ("eager", "lazy"))
+    show("eager start (median of 5)", f"{eager_ms:.0f} ms")
+    show("lazy start (median of 5)", f"{lazy_ms:.0f} ms  ({lazy_ms / eager_ms:.0%} of eager)")
+
+
 def demo_hooks() -> None:
     step("Every change is a Hook: listed, removable, restoring exactly what it changed")
     for hook in ic.hooks():
@@ -290,6 +367,8 @@ def main() -> None:
     demo_meaning()
     with tempfile.TemporaryDirectory() as folder:
         demo_run(Path(folder))
+    with tempfile.TemporaryDirectory() as folder:
+        demo_lazy(Path(folder))
     demo_hooks()
     print("\nDone.")
 
