@@ -370,3 +370,24 @@ def test_an_inherited_configuration_is_applied_once(tree: Any) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["loaded colorsys", "json"]
+
+
+def test_lazy_settings_in_the_configuration_file(tree: Any) -> None:
+    root = tree(
+        {
+            "pyproject.toml": (
+                "[tool.importcraft]\nlazy = ['lzdep']\nlazy-exclude = ['lzdep.side']\n"
+            ),
+            "lzdep/__init__.py": "",
+            "lzdep/side.py": "import sys\nprint('side effect', file=sys.stderr)\n",
+            "lzdep/quiet.py": "import sys\nprint('quiet ran', file=sys.stderr)\n",
+            "main.py": """\
+            import importcraft, lzdep.side, lzdep.quiet
+            print(importcraft.is_lazy(lzdep.side), importcraft.is_lazy(lzdep.quiet))
+            """,
+        }
+    )
+    result = importcraft_run("main.py", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+    assert result.stderr.strip() == "side effect"

@@ -81,6 +81,7 @@ def test_a_missing_submodule_is_reported_without_running_the_parent(ran: list[st
     with pytest.raises(ModuleNotFoundError, match=r"No module named 'parentpkg\.absent'"):
         importcraft.lazy_import("parentpkg.absent")
     assert ran == []
+    assert "parentpkg" not in sys.modules, "a failed declaration leaves nothing behind"
 
 
 def test_check_false_looks_nothing_up_until_used() -> None:

@@ -201,16 +201,23 @@ def lazy_import(name: str, *, check: bool = True) -> ModuleType:
 
     frame = user_frame()
     where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
+    created: list[str] = []
     with _state.LOCK:
-        return _declare(name, check, where)
+        try:
+            return _declare(name, check, where, created)
+        except BaseException:
+            for made in created:  # a failed declaration leaves nothing behind
+                module = sys.modules.pop(made, None)
+                _pending.pop(id(module), None)
+            raise
 
 
-def _declare(name: str, check: bool, where: str) -> ModuleType:
+def _declare(name: str, check: bool, where: str, created: list[str]) -> ModuleType:
     existing = sys.modules.get(name)
     if existing is not None:
         return existing
     parent_name, _, child = name.rpartition(".")
-    parent = _declare(parent_name, check, where) if parent_name else None
+    parent = _declare(parent_name, check, where, created) if parent_name else None
     if not check:
         module: ModuleType = _LazyModule(name)
         _pending[id(module)] = _Pending(module, name, None, where)
@@ -228,6 +235,7 @@ def _declare(name: str, check: bool, where: str) -> ModuleType:
         _pending[id(module)] = _Pending(module, name, spec, where)
         _module_setattr(module, "__class__", _LazyModule)
     sys.modules[name] = module
+    created.append(name)
     if parent is not None:
         # Bind it on the parent as an import would, without loading a pending parent.
         _module_getattribute(parent, "__dict__")[child] = module
