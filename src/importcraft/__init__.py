@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ._post_import import when_imported
     from ._state import Hook, hooks, isolated
     from .sources import DictSource, DirectorySource, EnvSource, Source
+    from .transform import TransformInfo, source_transformer, transform, transform_status
 
 __version__ = "0.1.0.dev0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "ImportcraftWarning",
     "LazyImportError",
     "Source",
+    "TransformInfo",
     "alias",
     "allow_only",
     "block",
@@ -61,6 +63,9 @@ __all__ = [
     "pending_lazy",
     "require",
     "resolve_lazy",
+    "source_transformer",
+    "transform",
+    "transform_status",
     "virtual",
     "when_imported",
 ]
@@ -91,6 +96,10 @@ _LAZY = {
     "lazy_attach": "importcraft._attach",
     "lazy_attach_stub": "importcraft._attach",
     "optional": "importcraft._optional",
+    "transform": "importcraft.transform",
+    "transform_status": "importcraft.transform",
+    "source_transformer": "importcraft.transform",
+    "TransformInfo": "importcraft.transform",
     "require": "importcraft._optional",
     "Source": "importcraft.sources",
     "DictSource": "importcraft.sources",

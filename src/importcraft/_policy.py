@@ -39,6 +39,7 @@ _OWN_MODULES = (
     "importcraft._router",
     "importcraft._state",
     "importcraft.sources",
+    "importcraft.transform",
 )
 _OWN_STDLIB = (
     "ast",

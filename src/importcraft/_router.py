@@ -49,7 +49,9 @@ class Rule:
 
     __slots__ = ("exact", "key", "order", "stage")
 
-    def __init__(self, stage: int, key: str | None, *, exact: bool = False, order: int = 0) -> None:
+    def __init__(
+        self, stage: int, key: str | None, *, exact: bool = False, order: float = 0
+    ) -> None:
         self.stage = stage
         self.key = key
         self.exact = exact

@@ -1,0 +1,332 @@
+"""transform(): AST transforms applied to modules as they load, with a bytecode cache."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from itertools import count
+
+from .. import _state
+from .._errors import ImportcraftWarning
+from .._loaders import WrappingLoader, decode
+from .._names import check_module_name
+from .._router import DECORATE, ORDER_TRANSFORM, ROUTER, Rule
+from . import _cache
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from importlib.machinery import ModuleSpec
+    from types import CodeType, ModuleType
+
+# Module name -> what happened to it, for transform_status().
+_status: dict[str, str] = {}
+_registrations = count(1)
+_CACHE_FORMAT = "1"
+
+
+class TransformInfo:
+    """What a transformer is told about the module it transforms."""
+
+    __slots__ = ("filename", "name")
+
+    def __init__(self, name: str, filename: str) -> None:
+        self.name = name  #: the module's dotted name
+        self.filename = filename  #: the file its source came from
+
+    def __repr__(self) -> str:
+        return f"TransformInfo(name={self.name!r}, filename={self.filename!r})"
+
+
+class source_transformer:
+    """Mark a ``(source: str, info) -> str`` function as a source-level transformer.
+
+    Source-level transformers work on text; AST transformers on the tree. Mixed in one
+    pipeline, the tree is turned back into text (``ast.unparse``) for a source-level step that
+    follows an AST one, which loses the original line numbers: put source-level steps first.
+    """
+
+    def __init__(self, function: Callable[[str, TransformInfo], str]) -> None:
+        self.function = function
+        self.cache_key = getattr(function, "cache_key", None)
+        self.__name__ = getattr(function, "__name__", repr(function))
+        self.__qualname__ = getattr(function, "__qualname__", self.__name__)
+        self.__module__ = getattr(function, "__module__", "")
+
+    def __call__(self, source: str, info: TransformInfo) -> str:
+        return self.function(source, info)
+
+
+def apply(source: str, info: TransformInfo, pipeline: Iterable[object]) -> ast.Module:
+    """Run ``source`` through the transformers, in order; the resulting tree has locations."""
+    text: str | None = source
+    tree: ast.Module | None = None
+    for transformer in pipeline:
+        if isinstance(transformer, source_transformer):
+            if text is None:
+                assert tree is not None
+                text = ast.unparse(tree)
+            text = transformer(text, info)
+            tree = None
+            continue
+        if tree is None:
+            assert text is not None
+            tree = ast.parse(text, info.filename)
+            text = None
+        if isinstance(transformer, ast.NodeTransformer):
+            result = transformer.visit(tree)
+        elif callable(transformer):
+            result = transformer(tree, info)
+        else:
+            raise TypeError(f"{transformer!r} is not a transformer")
+        if not isinstance(result, ast.Module):
+            raise TypeError(
+                f"transformer {_name(transformer)} returned {type(result).__name__} for "
+                f"{info.name!r}; a transformer must return the module's ast.Module"
+            )
+        tree = result
+    if tree is None:
+        tree = ast.parse(text or "", info.filename)
+    return ast.fix_missing_locations(tree)
+
+
+def _name(transformer: object) -> str:
+    kind = transformer if isinstance(transformer, type) else type(transformer)
+    if callable(transformer) and not isinstance(transformer, ast.NodeTransformer):
+        kind = transformer  # type: ignore[assignment]
+    module = getattr(kind, "__module__", "")
+    return f"{module}.{getattr(kind, '__qualname__', repr(kind))}".lstrip(".")
+
+
+def transformer_key(transformer: object) -> str | None:
+    """A string that changes when the transformer's code does, or None if none can be found.
+
+    The transformer's ``cache_key`` attribute if it has one; otherwise its qualified name and a
+    hash of the source of the module that defines it.
+    """
+    key = getattr(transformer, "cache_key", None)
+    if key is not None:
+        return f"{_name(transformer)}={key}"
+    if isinstance(transformer, source_transformer):
+        transformer = transformer.function
+    owner = (
+        transformer
+        if callable(transformer) and not isinstance(transformer, ast.NodeTransformer)
+        else type(transformer)
+    )
+    module = sys.modules.get(getattr(owner, "__module__", "") or "")
+    filename = getattr(module, "__file__", None)
+    loader = getattr(module, "__loader__", None)
+    if not filename or loader is None:
+        return None
+    try:
+        data = loader.get_data(filename) if hasattr(loader, "get_data") else None
+    except OSError:
+        data = None
+    if data is None:
+        get_source = getattr(loader, "get_source", None)
+        text = get_source(module.__name__) if get_source is not None else None  # type: ignore[union-attr]
+        if text is None:
+            return None
+        data = text.encode("utf-8")
+    from importlib.util import source_hash
+
+    return f"{_name(transformer)}@{source_hash(data).hex()}"
+
+
+def pipeline_key(pipeline: Iterable[object]) -> str | None:
+    """The cache key of a whole pipeline (16 hex digits), or None if any part has none."""
+    parts = [f"importcraft-cache-{_CACHE_FORMAT}", sys.implementation.cache_tag or ""]
+    for transformer in pipeline:
+        key = transformer_key(transformer)
+        if key is None:
+            return None
+        parts.append(key)
+    from importlib.util import source_hash
+
+    return source_hash("\n".join(parts).encode("utf-8")).hex()
+
+
+class TransformRule(Rule):
+    """Wraps the loader of every module under ``key`` so its code is transformed."""
+
+    __slots__ = ("cache", "description", "transformers")
+
+    def __init__(
+        self, key: str, transformers: tuple[object, ...], cache: bool, description: str
+    ) -> None:
+        # Several transform hooks compose in registration order: their rules sort by it.
+        super().__init__(DECORATE, key, order=ORDER_TRANSFORM + next(_registrations) * 1e-9)
+        self.transformers = transformers
+        self.cache = cache
+        self.description = description
+
+    def decorate(self, spec: ModuleSpec) -> ModuleSpec:
+        loader: object = spec.loader
+        if isinstance(loader, TransformLoader):
+            # Another transform hook matched first: this one's transformers come after.
+            spec.loader = TransformLoader(  # type: ignore[assignment]
+                loader.original, (*loader.pipeline, *self.transformers), loader.cache and self.cache
+            )
+            return spec
+        reason = _no_source(spec)
+        if reason is not None:
+            _status[spec.name] = f"not transformed: {reason}"
+            return spec
+        spec.loader = TransformLoader(loader, self.transformers, self.cache)  # type: ignore[assignment]
+        return spec
+
+
+def _no_source(spec: ModuleSpec) -> str | None:
+    """Why a module cannot be transformed (no Python source), or None."""
+    loader = spec.loader
+    if loader is None:
+        return "a namespace package has no code"
+    if not callable(getattr(loader, "get_source", None)) and not callable(
+        getattr(loader, "get_data", None)
+    ):
+        return f"its loader ({type(loader).__name__}) gives no source"
+    origin = spec.origin or ""
+    if spec.has_location and not origin.endswith(".py"):
+        kind = "bytecode-only" if origin.endswith(".pyc") else "an extension or other binary"
+        return f"{kind} module ({origin})"
+    if not spec.has_location and origin in ("built-in", "frozen"):
+        return f"a {origin} module"
+    return None
+
+
+class TransformLoader(WrappingLoader):
+    """Runs the transformed code of a module; everything else is the original loader's."""
+
+    def __init__(self, original: object, pipeline: tuple[object, ...], cache: bool) -> None:
+        super().__init__(original)
+        self.pipeline = pipeline
+        self.cache = cache
+
+    def run(self, module: ModuleType) -> None:
+        spec = module.__spec__
+        assert spec is not None
+        exec(self.get_code(spec.name), module.__dict__)
+
+    def get_code(self, fullname: str) -> CodeType:
+        """The transformed code (``runpy``, ``python -m`` and tools ask the loader for it)."""
+        original = self.original
+        get_filename = getattr(original, "get_filename", None)
+        filename = get_filename(fullname) if callable(get_filename) else f"<{fullname}>"
+        raw = _read_file(original, filename)
+        on_disk = raw is not None
+        if raw is None:  # no real file (a virtual module, say): no cache beside it either
+            raw = original.get_source(fullname).encode("utf-8")  # type: ignore[attr-defined]
+        key = pipeline_key(self.pipeline) if self.cache else None
+        path = _cache.cache_path(filename, key) if key and on_disk else None
+        if path is not None:
+            code = _cache.read(path, raw, key)  # type: ignore[arg-type]
+            if code is not None:
+                _status[fullname] = f"transformed (from the cache {path})"
+                return code
+        tree = apply(decode(raw), TransformInfo(fullname, filename), self.pipeline)
+        code = compile(tree, filename, "exec", dont_inherit=True)
+        if path is not None and _cache.write(path, raw, key, code):  # type: ignore[arg-type]
+            _status[fullname] = f"transformed (cache written: {path})"
+        elif not self.cache:
+            _status[fullname] = "transformed (cache=False)"
+        elif not on_disk:
+            _status[fullname] = "transformed (not cached: the module is not a file)"
+        elif key is None:
+            _status[fullname] = (
+                "transformed (not cached: a transformer has no cache_key and the source of its "
+                "module could not be read)"
+            )
+        else:
+            _status[fullname] = "transformed (not cached: bytecode cannot be written here)"
+        return code
+
+
+def _read_file(loader: object, filename: str) -> bytes | None:
+    """The bytes of a module's source file, if it is a real ``.py`` file the loader reads."""
+    import os
+
+    get_data = getattr(loader, "get_data", None)
+    if not (callable(get_data) and filename.endswith(".py") and os.path.isfile(filename)):
+        return None
+    data: bytes = get_data(filename)
+    return data
+
+
+def transform(
+    packages: str | Iterable[str], *transformers: object, cache: bool = True
+) -> _state.Hook:
+    """Apply ``transformers`` to the code of each module in ``packages`` as it loads.
+
+    A module matches a package ``p`` when it is named ``p`` or starts with ``p.`` (never
+    ``p2``). A transformer is an ``ast.NodeTransformer`` (its ``visit`` is called), a callable
+    ``(tree, info) -> tree`` (``info.name``, ``info.filename``), or a ``(source, info) -> source``
+    function marked with :class:`source_transformer`. Transformers, and several ``transform``
+    hooks over overlapping packages, apply in registration order. Example::
+
+        class Shout(ast.NodeTransformer):
+            def visit_Constant(self, node):
+                if isinstance(node.value, str):
+                    node.value = node.value.upper()
+                return node
+
+        importcraft.transform("greetings", Shout())
+        import greetings.english        # its string constants are upper case
+
+    The module keeps its finder's loader for everything but running its code: ``__file__``,
+    ``__spec__.origin``, resources, ``inspect.getsource`` and line numbers are the original
+    file's. Transformed code is cached (see the cache notes in the docs) unless
+    ``cache=False``. Modules with no Python source are left alone; modules imported before the
+    hook stay as they were, with an :class:`~importcraft.ImportcraftWarning` naming them.
+    """
+    names = (packages,) if isinstance(packages, str) else tuple(packages)
+    if not names:
+        raise TypeError("transform() needs at least one package name")
+    for name in names:
+        check_module_name(name, "package name")
+    if not transformers:
+        raise TypeError("transform() needs at least one transformer")
+    for transformer in transformers:
+        if not (isinstance(transformer, ast.NodeTransformer) or callable(transformer)):
+            raise TypeError(
+                f"transform(): {transformer!r} is not a transformer (an ast.NodeTransformer "
+                "or a callable)"
+            )
+    shown = ", ".join(_name(t) for t in transformers)
+    description = f"transform({list(names)!r}, {shown})"
+    rules = [TransformRule(name, tuple(transformers), cache, description) for name in names]
+    already = sorted(
+        module
+        for module in list(sys.modules)
+        if any(module == n or module.startswith(n + ".") for n in names)
+    )
+    with _state.LOCK:
+        ROUTER.add(rules)
+        hook = _state.register(description, lambda: ROUTER.remove(rules))
+    if already:
+        for module in already:
+            _status[module] = "not transformed: imported before the transform hook"
+        from .._frames import warn_at_user
+
+        warn_at_user(
+            f"{description} was installed after {', '.join(map(repr, already))} had been "
+            "imported: those modules are not transformed (reload them, or install the hook "
+            "before they are imported)",
+            ImportcraftWarning,
+        )
+    return hook
+
+
+def transform_status(name: str) -> str:
+    """What happened to module ``name`` under the transform hooks, in words.
+
+    For example ``"transformed (from the cache ...)"``, ``"not transformed: an extension or
+    other binary module (...)"``, ``"not transformed: imported before the transform hook"``.
+    """
+    check_module_name(name)
+    status = _status.get(name)
+    if status is not None:
+        return status
+    if name in sys.modules:
+        return "not transformed: no transform hook matched it when it was imported"
+    return "not imported yet"

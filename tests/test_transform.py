@@ -1,0 +1,328 @@
+"""transform(): AST transforms as modules load, and their bytecode cache."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.resources
+import importlib.util
+import inspect
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import importcraft
+
+from .conftest import run_python
+from .test_router import EditableFinder
+
+
+class Shout(ast.NodeTransformer):
+    """Upper-cases string constants."""
+
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+        if isinstance(node.value, str):
+            node.value = node.value.upper()
+        return node
+
+
+class Append(ast.NodeTransformer):
+    """Appends its tag to every string constant (so the order of steps shows)."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.cache_key = tag
+
+    def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+        if isinstance(node.value, str):
+            node.value += self.tag
+        return node
+
+
+GREET = {
+    "greet/__init__.py": "WORD = 'hello'\n\n\ndef boom():\n    raise ValueError(WORD)\n",
+    "greet/sub.py": "WORD = 'sub'\n",
+    "greet/data.txt": "resource\n",
+    "greet2/__init__.py": "WORD = 'other'\n",
+}
+
+
+@pytest.fixture
+def greet(tree: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    root: Path = tree(GREET)
+    sys.path.insert(0, str(root))
+    return root
+
+
+def test_a_package_and_its_submodules_are_transformed_and_nothing_else(greet: Path) -> None:
+    importcraft.transform("greet", Shout())
+    import greet.sub
+    import greet2
+
+    assert greet.WORD == "HELLO"
+    assert greet.sub.WORD == "SUB"
+    assert greet2.WORD == "other", "greet2 is not under greet"
+
+
+def test_fidelity_file_loader_resources_source_and_lines(greet: Path) -> None:
+    importcraft.transform("greet", Shout())
+    import greet
+
+    assert greet.__file__ == str(greet_root(greet) / "__init__.py")
+    assert greet.__spec__.origin == greet.__file__
+    assert type(greet.__loader__).__name__ == "SourceFileLoader"
+    assert greet.__spec__.loader is greet.__loader__
+    assert importlib.resources.files("greet").joinpath("data.txt").read_text() == "resource\n"
+    assert "return" not in inspect.getsource(greet.boom)
+    assert "raise ValueError(WORD)" in inspect.getsource(greet.boom), "the original source"
+    with pytest.raises(ValueError, match="HELLO") as info:
+        greet.boom()
+    text = "".join(traceback.format_exception(info.value))
+    assert f'File "{greet.__file__}", line 5, in boom\n    raise ValueError(WORD)' in text
+
+
+def greet_root(module: Any) -> Path:
+    return Path(module.__file__).parent
+
+
+def test_a_callable_transformer_gets_the_module_info(greet: Path) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def record(tree: ast.Module, info: importcraft.TransformInfo) -> ast.Module:
+        seen.append((info.name, Path(info.filename).name))
+        return tree
+
+    importcraft.transform("greet", record)
+    import greet.sub  # noqa: F401
+
+    assert seen == [("greet", "__init__.py"), ("greet.sub", "sub.py")]
+
+
+def test_source_level_transformers(greet: Path) -> None:
+    @importcraft.source_transformer
+    def swap(source: str, info: importcraft.TransformInfo) -> str:
+        return source.replace("'hello'", "'bonjour'")
+
+    importcraft.transform("greet", swap)
+    import greet
+
+    assert greet.WORD == "bonjour"
+
+
+def test_transformers_and_hooks_compose_in_registration_order(greet: Path) -> None:
+    importcraft.transform("greet", Append("-1"), Append("-2"))
+    importcraft.transform("greet.sub", Append("-3"))
+    importcraft.transform("greet", Append("-4"))
+    import greet.sub
+
+    assert greet.WORD == "hello-1-2-4"
+    assert greet.sub.WORD == "sub-1-2-3-4"
+
+
+def test_a_bad_transformer_result_is_reported(greet: Path) -> None:
+    importcraft.transform("greet", lambda tree, info: None)
+    with pytest.raises(TypeError, match=r"returned NoneType for 'greet'; a transformer must"):
+        import greet  # noqa: F401
+    assert "greet" not in sys.modules
+
+
+def test_other_meta_path_finders_keep_working(tree: Any) -> None:
+    folder = tree({"editable_mod.py": "WORD = 'editable'\n"})
+    sys.meta_path.append(EditableFinder(folder, {"editable_mod"}))
+    importcraft.transform("editable_mod", Shout())
+    import editable_mod
+
+    assert editable_mod.WORD == "EDITABLE"
+
+
+def test_virtual_modules_are_transformed_without_a_cache() -> None:
+    importcraft.virtual({"virt": "WORD = 'virtual'"})
+    importcraft.transform("virt", Shout())
+    import virt
+
+    assert virt.WORD == "VIRTUAL"
+    assert importcraft.transform_status("virt") == (
+        "transformed (not cached: the module is not a file)"
+    )
+    assert not Path("<virtual>").exists()
+
+
+def test_modules_without_source_are_left_alone_and_reported() -> None:
+    sys.modules.pop("cmath", None)
+    importcraft.transform("cmath", Shout())
+    import cmath
+
+    assert cmath.sqrt(4) == 2
+    status = importcraft.transform_status("cmath")
+    assert status.startswith("not transformed: an extension or other binary module (")
+
+
+def test_a_module_imported_before_the_hook_is_named(greet: Path) -> None:
+    import greet
+
+    with pytest.warns(importcraft.ImportcraftWarning, match=r"after 'greet' had been imported"):
+        importcraft.transform("greet", Shout())
+    assert greet.WORD == "hello"
+    assert importcraft.transform_status("greet") == (
+        "not transformed: imported before the transform hook"
+    )
+
+
+def test_status_of_other_modules() -> None:
+    import colorsys  # noqa: F401
+
+    assert importcraft.transform_status("colorsys").startswith("not transformed: no transform")
+    assert importcraft.transform_status("never_imported_x") == "not imported yet"
+
+
+def test_get_code_gives_the_transformed_code(greet: Path) -> None:
+    importcraft.transform("greet", Shout())
+    spec = importlib.util.find_spec("greet")
+    assert spec is not None
+    namespace: dict[str, object] = {}
+    exec(spec.loader.get_code("greet"), namespace)  # type: ignore[union-attr]
+    assert namespace["WORD"] == "HELLO"
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        (("greet",), TypeError, "at least one transformer"),
+        (((), Shout()), TypeError, "at least one package name"),
+        (("bad name", Shout()), ValueError, "package name 'bad name'"),
+        (("greet", 42), TypeError, "42 is not a transformer"),
+    ],
+)
+def test_bad_arguments(args: tuple[Any, ...], error: type[Exception], message: str) -> None:
+    with pytest.raises(error, match=message):
+        importcraft.transform(*args)
+    assert importcraft.hooks() == []
+
+
+# -- the cache ----------------------------------------------------------------------------------
+
+
+def cache_files(root: Path) -> list[Path]:
+    return sorted((root / "greet" / "__pycache__").glob("__init__.*importcraft*.pyc"))
+
+
+def fresh_import(name: str = "greet") -> Any:
+    for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+        del sys.modules[module]
+    return importlib.import_module(name)
+
+
+def test_the_cache_is_written_then_used(greet: Path) -> None:
+    importcraft.transform("greet", Append("!"))
+    assert fresh_import().WORD == "hello!"
+    (path,) = cache_files(greet)
+    assert path.name.startswith(f"__init__.{sys.implementation.cache_tag}.importcraft-")
+    assert importcraft.transform_status("greet") == f"transformed (cache written: {path})"
+    with pytest.raises(ValueError, match=r"dots|opt-"):
+        importlib.util.source_from_cache(str(path))  # never taken for a normal .pyc
+    assert fresh_import().WORD == "hello!"
+    assert importcraft.transform_status("greet") == f"transformed (from the cache {path})"
+
+
+def test_an_edit_of_the_same_size_in_the_same_second_is_seen(greet: Path) -> None:
+    importcraft.transform("greet", Append("!"))
+    init = greet / "greet" / "__init__.py"
+    stat = init.stat()
+    assert fresh_import().WORD == "hello!"
+    init.write_text(init.read_text().replace("'hello'", "'howdy'"))
+    import os
+
+    os.utime(init, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size, same mtime
+    assert fresh_import().WORD == "howdy!"
+
+
+def test_another_pipeline_uses_another_file(greet: Path) -> None:
+    with importcraft.transform("greet", Append("!")):
+        fresh_import()
+    del sys.modules["greet"]
+    with importcraft.transform("greet", Append("?")):
+        assert fresh_import().WORD == "hello?"
+    assert len(cache_files(greet)) == 2
+
+
+def test_a_corrupt_or_truncated_cache_file_is_ignored_and_rewritten(greet: Path) -> None:
+    importcraft.transform("greet", Append("!"))
+    fresh_import()
+    (path,) = cache_files(greet)
+    good = path.read_bytes()
+    for broken in (good[: len(good) // 2], good[:20], b"garbage"):
+        path.write_bytes(broken)
+        assert fresh_import().WORD == "hello!"
+        assert path.read_bytes() == good
+        assert "cache written" in importcraft.transform_status("greet")
+
+
+def test_dont_write_bytecode_is_honoured(greet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    importcraft.transform("greet", Append("!"))
+    assert fresh_import().WORD == "hello!"
+    assert cache_files(greet) == []
+
+
+def test_an_unwritable_folder_means_no_cache_not_an_error(greet: Path) -> None:
+    (greet / "greet" / "__pycache__").write_text("a file where the folder would go")
+    importcraft.transform("greet", Append("!"))
+    assert fresh_import().WORD == "hello!"
+    assert "not cached: bytecode cannot be written" in importcraft.transform_status("greet")
+
+
+def test_cache_false(greet: Path) -> None:
+    importcraft.transform("greet", Append("!"), cache=False)
+    fresh_import()
+    assert cache_files(greet) == []
+    assert importcraft.transform_status("greet") == "transformed (cache=False)"
+
+
+def test_pycache_prefix_and_optimisation_level(greet: Path, tmp_path: Path) -> None:
+    code = """
+        import sys, importcraft, importlib
+        sys.dont_write_bytecode = False
+        sys.path.insert(0, sys.argv[1])
+        class Tag:
+            cache_key = "tag-1"
+            def __call__(self, tree, info):
+                return tree
+        importcraft.transform("greet", Tag())
+        import greet
+        print(importcraft.transform_status("greet"))
+    """
+    prefix = tmp_path / "prefix"
+    plain = run_python(code, str(greet), env={"PYTHONPYCACHEPREFIX": str(prefix)})
+    optimised = subprocess_with_flag("-O", code, str(greet), prefix)
+    assert plain.returncode == 0, plain.stderr
+    assert optimised.returncode == 0, optimised.stderr
+    files = sorted(p.name for p in prefix.rglob("*importcraft*.pyc"))
+    assert len(files) == 2, files
+    assert any(name.endswith(".opt-1.pyc") for name in files)
+    assert not (greet / "greet" / "__pycache__").exists()
+
+
+def subprocess_with_flag(flag: str, code: str, arg: str, prefix: Path) -> Any:
+    import os
+    import subprocess
+    import textwrap
+
+    return subprocess.run(
+        [sys.executable, flag, "-c", textwrap.dedent(code), arg],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)},
+        check=False,
+    )
+
+
+def test_a_transformer_without_a_key_defined_in_a_file_is_keyed_by_its_source(
+    greet: Path,
+) -> None:
+    importcraft.transform("greet", Shout())
+    fresh_import()
+    assert len(cache_files(greet)) == 1, "Shout has no cache_key; this file's source keys it"
