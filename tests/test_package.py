@@ -77,3 +77,20 @@ def test_the_doctests_in_the_package_pass() -> None:
         failed, attempted = doctest.testmod(module, verbose=False, report=True)
         assert attempted > 0, f"{name} has no doctest"
         assert failed == 0, f"{failed} doctest(s) failed in {name}"
+
+
+def test_no_public_name_is_shadowed_by_a_submodule() -> None:
+    # Importing a subpackage binds it on the package: a public function of the same name
+    # would turn into the module.
+    result = run_python(
+        """
+        import importlib, pkgutil, types, importcraft
+        for info in pkgutil.walk_packages(importcraft.__path__, "importcraft."):
+            if info.name != "importcraft.__main__":
+                importlib.import_module(info.name)
+        names = importcraft.__all__
+        print([n for n in names if isinstance(getattr(importcraft, n), types.ModuleType)])
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -178,10 +178,11 @@ def test_the_stdlib_modules_importcraft_loads_late_are_all_preloaded_for_stdlib_
         if path.name not in exempt:
             lazy |= _lazy_stdlib_imports(path)
     assert lazy - always_loaded <= set(_policy._OWN_STDLIB)
-    # importcraft.sources loads every module of that package from its __init__.
+    # A subpackage's __init__ loads every module of it.
     library = {
         f"importcraft.{path.stem}"
         for path in package.glob("*.py")
         if path.name not in (*exempt, "__init__.py", "__main__.py", "_policy.py")
     }
-    assert set(_policy._OWN_MODULES) == library | {"importcraft.sources"}
+    subpackages = {f"importcraft.{p.parent.name}" for p in package.glob("*/__init__.py")}
+    assert set(_policy._OWN_MODULES) == library | subpackages

@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from ._policy import allow_only, block
     from ._post_import import when_imported
     from ._state import Hook, hooks, isolated
+    from ._transform import TransformInfo, source_transformer, transform, transform_status
     from .sources import DictSource, DirectorySource, EnvSource, Source
-    from .transform import TransformInfo, source_transformer, transform, transform_status
 
 __version__ = "0.1.0.dev0"
 
@@ -96,10 +96,10 @@ _LAZY = {
     "lazy_attach": "importcraft._attach",
     "lazy_attach_stub": "importcraft._attach",
     "optional": "importcraft._optional",
-    "transform": "importcraft.transform",
-    "transform_status": "importcraft.transform",
-    "source_transformer": "importcraft.transform",
-    "TransformInfo": "importcraft.transform",
+    "transform": "importcraft._transform",
+    "transform_status": "importcraft._transform",
+    "source_transformer": "importcraft._transform",
+    "TransformInfo": "importcraft._transform",
     "require": "importcraft._optional",
     "Source": "importcraft.sources",
     "DictSource": "importcraft.sources",

@@ -39,7 +39,7 @@ _OWN_MODULES = (
     "importcraft._router",
     "importcraft._state",
     "importcraft.sources",
-    "importcraft.transform",
+    "importcraft._transform",
 )
 _OWN_STDLIB = (
     "ast",
