@@ -40,13 +40,18 @@ _OWN_MODULES = (
     "importcraft._state",
     "importcraft.sources",
     "importcraft._transform",
+    "importcraft.transformers",
 )
 _OWN_STDLIB = (
     "ast",
+    "asyncio.coroutines",
+    "difflib",
+    "functools",
     "importlib",
     "importlib.metadata",
     "importlib.resources.abc",
     "importlib.util",
+    "inspect",
     "keyword",
     "linecache",
     "pathlib",

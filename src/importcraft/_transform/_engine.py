@@ -206,7 +206,14 @@ class TransformLoader(WrappingLoader):
     def run(self, module: ModuleType) -> None:
         spec = module.__spec__
         assert spec is not None
-        exec(self.get_code(spec.name), module.__dict__)
+        code = self.get_code(spec.name)
+        # What transformed code calls (a logger, the assertion explainer) is given to each
+        # execution rather than baked into the cached code.
+        for transformer in self.pipeline:
+            provide = getattr(transformer, "module_globals", None)
+            if callable(provide):
+                module.__dict__.update(provide())
+        exec(code, module.__dict__)
 
     def get_code(self, fullname: str) -> CodeType:
         """The transformed code (``runpy``, ``python -m`` and tools ask the loader for it)."""

@@ -1,0 +1,283 @@
+"""The built-in transformers: AssertionRewriter, CallLogger, ImportRewriter."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+import traceback
+from typing import Any
+
+import pytest
+
+import importcraft
+from importcraft.transformers import AssertionRewriter, CallLogger, ImportRewriter
+
+from .conftest import run_python
+
+CHECKS = """\
+import sys
+counter = []
+
+def add(a, b):
+    counter.append((a, b))
+    return a + b
+
+def call_fail():
+    assert add(2, 3) == 6
+
+def call_pass():
+    assert add(1, 1) == 2
+
+def with_message():
+    items = [1, 2, 3]
+    assert items == [1, 2, 4], "the items are wrong"
+
+def short_circuit():
+    empty = []
+    assert empty and add(0, 0)
+
+def or_both():
+    assert 0 or add(0, 0)
+
+def negated():
+    ready = True
+    assert not ready
+
+def strings():
+    assert "hello world" == "hello there"
+
+def lines():
+    assert "a\\nb\\nc" == "a\\nB\\nc"
+
+def dicts():
+    assert {"a": 1, "b": 2} == {"a": 1, "b": 3, "c": 4}
+
+def sets():
+    assert {1, 2} == {2, 3}
+
+def lists_longer():
+    assert [1, 2] == [1, 2, 3]
+
+def attribute():
+    assert sys.maxsize < 0
+
+def chained():
+    assert 1 < add(1, 1) < 2
+"""
+
+
+@pytest.fixture
+def checks(tree: Any) -> Any:
+    sys.path.insert(0, str(tree({"checks.py": CHECKS})))
+    importcraft.transform("checks", AssertionRewriter())
+    return importlib.import_module("checks")
+
+
+def failure(function: Any) -> str:
+    with pytest.raises(AssertionError) as info:
+        function()
+    return str(info.value)
+
+
+def test_the_issue_example(checks: Any) -> None:
+    assert failure(checks.call_fail) == "assert 5 == 6\n  where 5 = add(2, 3)"
+    assert checks.counter == [(2, 3)], "each part is evaluated exactly once"
+
+
+def test_a_passing_assert_runs_each_part_once_and_raises_nothing(checks: Any) -> None:
+    checks.call_pass()
+    assert checks.counter == [(1, 1)]
+
+
+def test_the_users_message_comes_first_and_lists_get_a_diff(checks: Any) -> None:
+    assert failure(checks.with_message) == (
+        "the items are wrong\nassert [1, 2, 3] == [1, 2, 4]\n  first difference at index 2: 3 != 4"
+    )
+
+
+def test_and_or_still_short_circuit(checks: Any) -> None:
+    assert failure(checks.short_circuit) == "assert ([] and (add(0, 0): not evaluated))"
+    assert checks.counter == []
+    assert failure(checks.or_both) == "assert (0 or 0)\n  where 0 = add(0, 0)"
+    assert checks.counter == [(0, 0)]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("negated", "assert not True"),
+        ("strings", "strings differ at index 6: 'world' != 'there'"),
+        ("lines", "-b\n  +B"),
+        ("dicts", "differing at 'b': 2 != 3\n  keys only on the right: ['c']"),
+        ("sets", "only on the left: [1]\n  only on the right: [3]"),
+        ("lists_longer", "the right has 1 more item(s), first: 3"),
+        ("attribute", f"assert {sys.maxsize} < 0\n  where {sys.maxsize} = sys.maxsize"),
+        ("chained", "assert 1 < 2 < 2\n  where 2 = add(1, 1)"),
+    ],
+)
+def test_explanations(checks: Any, name: str, expected: str) -> None:
+    assert expected in failure(getattr(checks, name))
+
+
+def test_the_failing_line_is_the_asserts_line(checks: Any) -> None:
+    with pytest.raises(AssertionError) as info:
+        checks.call_fail()
+    frame = traceback.extract_tb(info.value.__traceback__)[-1]
+    assert (frame.lineno, frame.line) == (9, "assert add(2, 3) == 6")
+
+
+def test_asserts_are_removed_under_dash_o(tree: Any) -> None:
+    root = tree({"checks.py": CHECKS})
+    code = """
+        import sys, importcraft
+        from importcraft.transformers import AssertionRewriter
+        sys.path.insert(0, sys.argv[1])
+        importcraft.transform("checks", AssertionRewriter())
+        import checks
+        checks.call_fail()
+        print("no assert ran", checks.counter)
+    """
+    import subprocess
+    import textwrap
+
+    done = subprocess.run(
+        [sys.executable, "-O", "-c", textwrap.dedent(code), str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "no assert ran []"
+
+
+def test_module_and_class_level_asserts(tree: Any) -> None:
+    source = "X = 1\nassert X == 1\nclass K:\n    Y = 2\n    assert Y == 2\n"
+    sys.path.insert(0, str(tree({"toplevel.py": source})))
+    importcraft.transform("toplevel", AssertionRewriter())
+    module = importlib.import_module("toplevel")
+    assert module.K.Y == 2
+    held = [k for k, v in vars(module).items() if k.startswith("@importcraft_assert_") and v]
+    assert held == [], "the values of a passed assert are let go"
+
+
+def test_a_broken_repr_does_not_hide_the_failure(tree: Any) -> None:
+    source = (
+        "class Bad:\n    def __repr__(self):\n        raise RuntimeError\n"
+        "def check():\n    assert Bad() == 1\n"
+    )
+    sys.path.insert(0, str(tree({"badrepr.py": source})))
+    importcraft.transform("badrepr", AssertionRewriter())
+    module = importlib.import_module("badrepr")
+    assert "<Bad object; repr() raised RuntimeError> == 1" in failure(module.check)
+
+
+# -- CallLogger ---------------------------------------------------------------------------------
+
+CALLS = '''\
+class Shape:
+    def area(self):
+        """The area."""
+        return 1
+
+    @staticmethod
+    def unit():
+        return 1
+
+    def points(self):
+        yield 1
+        yield 2
+
+    async def fetch(self):
+        return 2
+
+def outer():
+    def inner():
+        return 3
+    return inner()
+
+async def stream():
+    yield 1
+'''
+
+
+def test_every_kind_of_function_is_logged_when_called(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"calls_mod.py": CALLS})))
+    log: list[str] = []
+    importcraft.transform("calls_mod", CallLogger(log.append))
+    import calls_mod
+
+    shape = calls_mod.Shape()
+    shape.area()
+    calls_mod.Shape.unit()
+    points = shape.points()
+    assert log[-1] == "call calls_mod.Shape.points", "logged at the call, before iterating"
+    assert list(points) == [1, 2]
+    coroutine = shape.fetch()
+    assert log[-1] == "call calls_mod.Shape.fetch", "logged at the call, before awaiting"
+    assert asyncio.run(coroutine) == 2
+    calls_mod.outer()
+    calls_mod.stream()
+    assert log == [
+        "call calls_mod.Shape.area",
+        "call calls_mod.Shape.unit",
+        "call calls_mod.Shape.points",
+        "call calls_mod.Shape.fetch",
+        "call calls_mod.outer",
+        "call calls_mod.outer.<locals>.inner",
+        "call calls_mod.stream",
+    ]
+    assert calls_mod.Shape.area.__doc__ == "The area."
+    assert calls_mod.Shape.fetch.__name__ == "fetch"
+    assert asyncio.iscoroutinefunction(calls_mod.Shape.fetch)
+
+
+# -- ImportRewriter -----------------------------------------------------------------------------
+
+
+def test_imports_are_rewritten_and_bind_the_same_names(tree: Any) -> None:
+    source = (
+        "import oldjson\n"
+        "import oldjson.decoder\n"
+        "import oldjson as j\n"
+        "import oldjson.decoder as dec\n"
+        "from oldjson import dumps\n"
+        "from oldjson.decoder import JSONDecodeError\n"
+        "import colorsys\n"
+    )
+    sys.path.insert(0, str(tree({"rewritten.py": source})))
+    importcraft.transform("rewritten", ImportRewriter({"oldjson": "json"}))
+    import json
+    import json.decoder
+
+    import rewritten
+
+    assert rewritten.oldjson is json
+    assert rewritten.j is json
+    assert rewritten.dec is json.decoder
+    assert rewritten.dumps is json.dumps
+    assert rewritten.JSONDecodeError is json.decoder.JSONDecodeError
+    assert rewritten.colorsys.__name__ == "colorsys"
+
+
+def test_an_import_that_cannot_keep_its_binding_is_refused(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"cannot.py": "import old.sub\n"})))
+    importcraft.transform("cannot", ImportRewriter({"old.sub": "new"}))
+    with pytest.raises(ValueError, match=r"cannot\.py:1: ImportRewriter cannot rewrite"):
+        import cannot  # noqa: F401
+
+
+def test_transformers_in_a_fresh_interpreter(tree: Any) -> None:
+    root = tree({"fresh_checks.py": CHECKS})
+    result = run_python(
+        """
+        import sys, importcraft
+        from importcraft.transformers import AssertionRewriter
+        sys.path.insert(0, sys.argv[1])
+        importcraft.transform("fresh_checks", AssertionRewriter())
+        import fresh_checks
+        fresh_checks.call_fail()
+        """,
+        str(root),
+    )
+    assert "AssertionError: assert 5 == 6\n  where 5 = add(2, 3)" in result.stderr
