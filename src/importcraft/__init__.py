@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from ._post_import import when_imported
     from ._state import Hook, hooks, isolated
     from ._transform import TransformInfo, source_transformer, transform, transform_status
+    from ._versions import register_version, set_default_version
     from .sources import DictSource, DirectorySource, EnvSource, Source
 
 __version__ = "0.1.0.dev0"
@@ -61,8 +62,10 @@ __all__ = [
     "mount",
     "optional",
     "pending_lazy",
+    "register_version",
     "require",
     "resolve_lazy",
+    "set_default_version",
     "source_transformer",
     "transform",
     "transform_status",
@@ -100,6 +103,8 @@ _LAZY = {
     "transform_status": "importcraft._transform",
     "source_transformer": "importcraft._transform",
     "TransformInfo": "importcraft._transform",
+    "register_version": "importcraft._versions",
+    "set_default_version": "importcraft._versions",
     "require": "importcraft._optional",
     "Source": "importcraft.sources",
     "DictSource": "importcraft.sources",

@@ -40,6 +40,7 @@ _OWN_MODULES = (
     "importcraft._state",
     "importcraft.sources",
     "importcraft._transform",
+    "importcraft._versions",
     "importcraft.transformers",
 )
 _OWN_STDLIB = (

@@ -95,6 +95,19 @@ def register(description: str, undo: Callable[[], None]) -> Hook:
     return hook
 
 
+def take_over(parts: list[Hook]) -> Callable[[], None]:
+    """Fold ``parts`` into one change: they leave the list of hooks; the result undoes them."""
+    with LOCK:
+        for part in parts:
+            _active.pop(part, None)
+
+    def undo() -> None:
+        for part in reversed(parts):
+            part._undo()
+
+    return undo
+
+
 def hooks() -> list[Hook]:
     """The active hooks, oldest first.
 
