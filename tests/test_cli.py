@@ -391,3 +391,62 @@ def test_lazy_settings_in_the_configuration_file(tree: Any) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True"]
     assert result.stderr.strip() == "side effect"
+
+
+TRANSFORMER = """\
+import ast
+
+class Shout(ast.NodeTransformer):
+    def visit_Constant(self, node):
+        if isinstance(node.value, str):
+            node.value = node.value.upper()
+        return node
+"""
+
+
+def test_run_transform_reaches_the_program_and_its_children(tree: Any) -> None:
+    root = tree(
+        {
+            "tools/shout.py": TRANSFORMER,
+            "greetings.py": "WORD = 'hello'\n",
+            "main.py": """\
+            import subprocess, sys
+            import greetings
+            print(greetings.WORD)
+            code = "import greetings; print(greetings.WORD)"
+            print(subprocess.run([sys.executable, "-c", code], capture_output=True,
+                                 text=True, cwd=sys.path[0]).stdout.strip())
+            """,
+        }
+    )
+    result = importcraft_run(
+        "--path", "tools", "--transform", "greetings=shout:Shout", "main.py", cwd=root
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["HELLO", "HELLO"]
+
+
+def test_a_transform_that_cannot_be_made_is_reported(tree: Any) -> None:
+    root = tree({"main.py": "print('program ran')\n"})
+    result = importcraft_run("--transform", "x=nomod:T", "main.py", cwd=root)
+    assert result.returncode == 2
+    assert "transform 'x': cannot use 'nomod:T'" in result.stderr
+
+
+def test_show_prints_the_transformed_code(tree: Any) -> None:
+    root = tree({"shout.py": TRANSFORMER, "pkg/__init__.py": "", "pkg/mod.py": "X = 'quiet'\n"})
+    command = [sys.executable, "-m", "importcraft", "show", "pkg.mod"]
+    done = subprocess.run(
+        [*command, "--path", ".", "--transform", "pkg=shout:Shout"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "X = 'QUIET'"
+    missing = subprocess.run(
+        [*command[:-1], "no_such_mod"], capture_output=True, text=True, cwd=root, check=False
+    )
+    assert missing.returncode == 2
+    assert "no Python source for 'no_such_mod'" in missing.stderr

@@ -33,6 +33,11 @@ _RUN_OPTIONS = {
     "--allow-only": ("allow_only", "NAME", "refuse imports outside the NAMEs and the stdlib"),
     "--mount": ("mount", "PREFIX=DIR", "serve the package PREFIX from the directory DIR"),
     "--path": ("path", "DIR", "put DIR on sys.path, as PYTHONPATH does"),
+    "--transform": (
+        "transform",
+        "PKG=MOD:CLASS",
+        "rewrite the code of PKG and its modules with the transformer MOD.CLASS",
+    ),
     "--lazy": ("lazy", "NAME", "make imports of NAME (and everything under it) lazy"),
     "--lazy-exclude": ("lazy_exclude", "NAME", "keep NAME eager under --lazy (side effects)"),
     "--when-imported": (
@@ -76,6 +81,7 @@ def _main_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"importcraft {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("run", help="run a program with import hooks", add_help=False)
+    commands.add_parser("show", help="print a module's code as transformed", add_help=False)
     return parser
 
 
@@ -84,6 +90,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "run":
         return run(args[1:])
+    if args and args[0] == "show":
+        return show(args[1:])
     _main_parser().parse_args(args)  # prints help, version or the usage error, and exits
     return 2
 
@@ -119,7 +127,7 @@ def _configuration(options: argparse.Namespace) -> Config:
     else:
         pyproject = find_pyproject(os.getcwd())
         from_file = load_file(pyproject) if pyproject is not None else merge()
-    given = {dest: getattr(options, dest) for dest, _, _ in _RUN_OPTIONS.values()}
+    given = {dest: getattr(options, dest, None) for dest, _, _ in _RUN_OPTIONS.values()}
     return merge(from_file, parse_options({k: v for k, v in given.items() if v}))
 
 
@@ -215,3 +223,49 @@ def _report(exc: BaseException) -> None:
 
 def _runpy_file() -> str:
     return os.path.abspath(runpy.__file__ or "")
+
+
+def show(args: list[str]) -> int:
+    """``importcraft show MODULE``: print the module's source as the transforms leave it."""
+    parser = argparse.ArgumentParser(
+        prog="importcraft show",
+        description="Print a module's code as the transform hooks rewrite it, without running "
+        "it (its parent packages are imported to find it). Transforms come from --transform "
+        "and from the configuration, as for `importcraft run`.",
+    )
+    parser.add_argument("module", metavar="MODULE")
+    for option in ("--transform", "--path"):
+        dest, metavar, help_text = _RUN_OPTIONS[option]
+        parser.add_argument(option, dest=dest, metavar=metavar, action="append", help=help_text)
+    parser.add_argument("--config", metavar="FILE", help="a TOML file with the settings")
+    options = parser.parse_args(args)
+    import ast
+    import importlib.util
+
+    from ._config import resolve_transformer
+    from ._transform._engine import TransformInfo, apply
+
+    try:
+        config = _configuration(options)
+        sys.path[0:0] = [str(p) for p in config["path"]]
+        name = options.module
+        pipeline = [
+            resolve_transformer(package, reference)
+            for package, reference in config["transform"]
+            if name == package or name.startswith(package + ".")
+        ]
+        spec = importlib.util.find_spec(name)
+    except (ConfigError, ImportError, ValueError) as exc:
+        print(f"importcraft show: error: {exc}", file=sys.stderr)
+        return 2
+    loader = spec.loader if spec is not None else None
+    get_source = getattr(loader, "get_source", None)
+    source = get_source(name) if get_source is not None else None
+    if spec is None or source is None:
+        print(f"importcraft show: error: no Python source for {name!r}", file=sys.stderr)
+        return 2
+    if not pipeline:
+        print(f"importcraft show: note: no transform applies to {name!r}", file=sys.stderr)
+    tree = apply(source, TransformInfo(name, spec.origin or name), pipeline)
+    print(ast.unparse(tree))
+    return 0

@@ -36,6 +36,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "mount": ("mount", "pairs"),
     "path": ("path", "paths"),
     "when-imported": ("when_imported", "pairs"),
+    "transform": ("transform", "pairs"),
     "lazy": ("lazy", "names"),
     "lazy-exclude": ("lazy_exclude", "names"),
 }
@@ -144,6 +145,7 @@ def parse_options(options: dict[str, list[str]]) -> Config:
 
 
 _PAIR_HELP = {
+    "transform": "PACKAGE=package.module:Transformer",
     "alias": "OLD=NEW",
     "deprecated_alias": "OLD=NEW",
     "mount": "PREFIX=DIR",
@@ -157,7 +159,7 @@ def _check_pairs(config_key: str, pairs: list[list[str]], at: str, base: str) ->
         _check_name(name, at)
         if config_key == "mount":
             target = _check_dir(target, f"{at} {name!r}", base)
-        elif config_key == "when_imported":
+        elif config_key in ("when_imported", "transform"):
             module, colon, function = target.partition(":")
             if not colon or not function:
                 raise ConfigError(
@@ -247,6 +249,30 @@ class LazyCallback:
         return self.resolve()(module)
 
 
+def resolve_transformer(package: str, reference: str) -> object:
+    """The transformer named ``package.module:Name``: a class is instantiated without arguments."""
+    try:
+        target = LazyCallback(reference).resolve()
+    except Exception as exc:
+        raise ConfigError(
+            f"transform {package!r}: cannot use {reference!r}: {type(exc).__name__}: {exc}"
+        ) from None
+    if isinstance(target, type):
+        try:
+            return target()
+        except Exception as exc:
+            raise ConfigError(
+                f"transform {package!r}: {reference} cannot be made without arguments: {exc}"
+            ) from None
+    return target
+
+
+def _transform(package: str, reference: str) -> Hook:
+    from ._transform import transform
+
+    return transform(package, resolve_transformer(package, reference))
+
+
 def _resolve_now(name: str, callback: LazyCallback) -> None:
     try:
         callback.resolve()
@@ -294,6 +320,8 @@ def apply(config: Config, *, check_callbacks: bool = False) -> list[Hook]:
 
             include, exclude = map(str, config["lazy"]), map(str, config["lazy_exclude"])
             hooks.append(lazy_mode(include=include, exclude=exclude))
+        for package, reference in pairs("transform"):
+            hooks.append(_transform(package, reference))
         for name, reference in pairs("when_imported"):
             callback = LazyCallback(reference)
             if check_callbacks:
