@@ -326,3 +326,20 @@ def test_a_transformer_without_a_key_defined_in_a_file_is_keyed_by_its_source(
     importcraft.transform("greet", Shout())
     fresh_import()
     assert len(cache_files(greet)) == 1, "Shout has no cache_key; this file's source keys it"
+
+
+def test_a_second_interpreter_uses_the_cache_the_first_wrote(greet: Path) -> None:
+    code = """
+        import sys, importcraft
+        from importcraft.transformers import AssertionRewriter
+        sys.dont_write_bytecode = False
+        sys.path.insert(0, sys.argv[1])
+        importcraft.transform("greet", AssertionRewriter())
+        import greet
+        print(importcraft.transform_status("greet").split(" (")[1].split(" ")[0])
+    """
+    first = run_python(code, str(greet))
+    second = run_python(code, str(greet))
+    assert (first.stdout.strip(), second.stdout.strip()) == ("cache", "from"), (
+        first.stderr + second.stderr
+    )

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import ast
+import builtins
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -250,6 +251,23 @@ class AssertionRewriter:
 
 
 class _AssertVisitor(ast.NodeTransformer):
+    def __init__(self) -> None:
+        self.in_function = False
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> ast.AST:
+        outer, self.in_function = self.in_function, True
+        self.generic_visit(node)
+        self.in_function = outer
+        return node
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        outer, self.in_function = self.in_function, False
+        self.generic_visit(node)
+        self.in_function = outer
+        return node
+
     def visit_Assert(self, node: ast.Assert) -> ast.AST:
         temps: list[str] = []
         test, spec = _capture(node.test, temps)
@@ -257,14 +275,18 @@ class _AssertVisitor(ast.NodeTransformer):
         message = node.msg if node.msg is not None else ast.Constant(None)
         spec_constant = ast.Constant(spec)  # type: ignore[arg-type]  # a tuple constant
         local_names = ast.Call(ast.Name("locals", ast.Load()), [], [])
+        global_names = ast.Call(ast.Name("globals", ast.Load()), [], [])
         explain_call = ast.Name(_EXPLAIN_NAME, ast.Load())
-        explanation = ast.Call(explain_call, [spec_constant, local_names, message], [])
+        arguments = [spec_constant, local_names, global_names, message]
+        explanation = ast.Call(explain_call, arguments, [])
         raise_ = ast.Raise(
             ast.Call(ast.Name("AssertionError", ast.Load()), [explanation], []), None
         )
         failing = ast.If(ast.UnaryOp(ast.Not(), test), [raise_], [])
         body: list[ast.stmt] = [failing]
-        if temps:  # let go of the values once the assert has passed
+        if temps and not self.in_function:
+            # A module's or class's namespace would keep the values: let go of them. (In a
+            # function they go when it returns; clearing would cost every passing assert.)
             clear = ast.Assign([ast.Name(t, ast.Store()) for t in temps], ast.Constant(None))
             body.append(clear)
         guarded = ast.If(ast.Name("__debug__", ast.Load()), body, [])  # removed under -O
@@ -274,23 +296,30 @@ class _AssertVisitor(ast.NodeTransformer):
 def _capture(node: ast.expr, temps: list[str]) -> tuple[ast.expr, tuple[object, ...]]:
     """``node`` with its parts' values stored as they are computed, and how to explain them.
 
-    The spec is plain data (it is a constant in the compiled code):
-    ("value", temp, source) | ("compare", [operand specs], [operators])
+    The spec is plain data (it is a constant in the compiled code): ("value", temp, source)
+    | ("const", value) | ("name", identifier) | ("compare", [operand specs], [operators])
     | ("bool", "and"/"or", [specs]) | ("not", spec).
     """
 
-    def store(expr: ast.expr) -> tuple[ast.expr, str]:
+    def value(expr: ast.expr) -> tuple[ast.expr, tuple[object, ...]]:
+        # A constant is its own source; a plain name can be read again when explaining a
+        # failure (reading a name has no side effects): neither costs a passing assert anything.
+        if isinstance(expr, ast.Constant):
+            return expr, ("const", expr.value)
+        if isinstance(expr, ast.Name):
+            return expr, ("name", expr.id)
         name = f"@importcraft_assert_{len(temps)}"
         temps.append(name)
-        return ast.NamedExpr(ast.Name(name, ast.Store()), expr), name
+        stored = ast.NamedExpr(ast.Name(name, ast.Store()), expr)
+        return stored, ("value", name, ast.unparse(expr))
 
     if isinstance(node, ast.Compare):
         operands: list[ast.expr] = []
         specs: list[object] = []
         for operand in (node.left, *node.comparators):
-            captured, name = store(operand)
+            captured, spec = value(operand)
             operands.append(captured)
-            specs.append(("value", name, ast.unparse(operand)))
+            specs.append(spec)
         compare = ast.Compare(operands[0], node.ops, operands[1:])
         operators = [_OPERATORS[type(op)] for op in node.ops]
         return compare, ("compare", tuple(specs), tuple(operators))
@@ -302,8 +331,7 @@ def _capture(node: ast.expr, temps: list[str]) -> tuple[ast.expr, tuple[object, 
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         inner, spec = _capture(node.operand, temps)
         return ast.UnaryOp(ast.Not(), inner), ("not", spec)
-    captured, name = store(node)
-    return captured, ("value", name, ast.unparse(node))
+    return value(node)
 
 
 _OPERATORS = {
@@ -322,8 +350,14 @@ _OPERATORS = {
 _UNSET = object()
 
 
-def explain(spec: tuple[object, ...], values: Mapping[str, object], message: object) -> str:
+def explain(
+    spec: tuple[object, ...],
+    local_names: Mapping[str, object],
+    global_names: Mapping[str, object],
+    message: object,
+) -> str:
     """The text of a failed assertion (called by rewritten code, only when it fails)."""
+    values = _Values(local_names, global_names)
     wheres: list[str] = []
     line = _render(spec, values, wheres)
     parts = [] if message is None else [str(message)]
@@ -334,15 +368,35 @@ def explain(spec: tuple[object, ...], values: Mapping[str, object], message: obj
     return "\n".join(parts)
 
 
-def _render(spec: tuple[object, ...], values: Mapping[str, object], wheres: list[str]) -> str:
+class _Values:
+    """The value of a part of an assertion: stored, a constant, or a name read again."""
+
+    def __init__(self, local_names: Mapping[str, object], global_names: Mapping[str, object]):
+        self.local_names = local_names
+        self.global_names = global_names
+
+    def of(self, spec: tuple[object, ...]) -> object:
+        kind = spec[0]
+        if kind == "const":
+            return spec[1]
+        if kind == "value":
+            return self.local_names.get(spec[1], _UNSET)  # type: ignore[call-overload]
+        name = spec[1]
+        for namespace in (self.local_names, self.global_names):
+            if name in namespace:
+                return namespace[name]  # type: ignore[index]
+        return getattr(builtins, name, _UNSET)  # type: ignore[call-overload]
+
+
+def _render(spec: tuple[object, ...], values: _Values, wheres: list[str]) -> str:
     kind = spec[0]
-    if kind == "value":
-        _, name, source = spec
-        value = values.get(name, _UNSET)  # type: ignore[call-overload]
+    if kind in ("value", "const", "name"):
+        value = values.of(spec)
+        source = spec[2] if kind == "value" else None
         if value is _UNSET:
-            return f"({source}: not evaluated)"
+            return f"({source or spec[1]}: not evaluated)"
         shown = _short_repr(value)
-        if shown != source and not _is_simple_name(str(source)):
+        if source is not None and shown != source:
             wheres.append(f"{shown} = {source}")
         return shown
     if kind == "compare":
@@ -358,10 +412,6 @@ def _render(spec: tuple[object, ...], values: Mapping[str, object], wheres: list
     return f"not {_render(inner, values, wheres)}"  # type: ignore[arg-type]
 
 
-def _is_simple_name(source: str) -> bool:
-    return source.isidentifier()
-
-
 def _short_repr(value: object, limit: int = 240) -> str:
     try:
         text = repr(value)
@@ -370,13 +420,13 @@ def _short_repr(value: object, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _comparison_diff(spec: tuple[object, ...], values: Mapping[str, object]) -> list[str]:
+def _comparison_diff(spec: tuple[object, ...], values: _Values) -> list[str]:
     """A short diff for a failed ``a == b`` of strings, sequences, dicts or sets."""
     _, operands, operators = spec
     if list(operators) != ["=="]:  # type: ignore[call-overload]
         return []
-    left = values.get(operands[0][1], _UNSET)  # type: ignore[index]
-    right = values.get(operands[1][1], _UNSET)  # type: ignore[index]
+    left = values.of(operands[0])  # type: ignore[index]
+    right = values.of(operands[1])  # type: ignore[index]
     if left is _UNSET or right is _UNSET:
         return []
     if isinstance(left, str) and isinstance(right, str):

@@ -91,11 +91,17 @@ def apply(source: str, info: TransformInfo, pipeline: Iterable[object]) -> ast.M
 
 
 def _name(transformer: object) -> str:
-    kind = transformer if isinstance(transformer, type) else type(transformer)
-    if callable(transformer) and not isinstance(transformer, ast.NodeTransformer):
-        kind = transformer  # type: ignore[assignment]
-    module = getattr(kind, "__module__", "")
-    return f"{module}.{getattr(kind, '__qualname__', repr(kind))}".lstrip(".")
+    """``module.QualifiedName`` of a transformer: a function's own, else its class's.
+
+    Stable across processes (it is part of the cache key): never an object's repr.
+    """
+    if isinstance(transformer, source_transformer):
+        transformer = transformer.function
+    is_function = isinstance(transformer, type) or hasattr(transformer, "__code__")
+    owner = transformer if is_function else type(transformer)
+    module = getattr(owner, "__module__", "") or ""
+    qualname = getattr(owner, "__qualname__", None) or type(owner).__qualname__
+    return f"{module}.{qualname}" if module else qualname
 
 
 def transformer_key(transformer: object) -> str | None:
@@ -109,11 +115,7 @@ def transformer_key(transformer: object) -> str | None:
         return f"{_name(transformer)}={key}"
     if isinstance(transformer, source_transformer):
         transformer = transformer.function
-    owner = (
-        transformer
-        if callable(transformer) and not isinstance(transformer, ast.NodeTransformer)
-        else type(transformer)
-    )
+    owner = transformer if hasattr(transformer, "__code__") else type(transformer)
     module = sys.modules.get(getattr(owner, "__module__", "") or "")
     filename = getattr(module, "__file__", None)
     loader = getattr(module, "__loader__", None)
@@ -195,6 +197,19 @@ def _no_source(spec: ModuleSpec) -> str | None:
     return None
 
 
+# Pipeline -> its cache key, computed once per process: a transformer's code does not change
+# while it is loaded.
+_keys: dict[tuple[int, ...], tuple[tuple[object, ...], str | None]] = {}
+
+
+def _pipeline_key_cached(pipeline: tuple[object, ...]) -> str | None:
+    ident = tuple(map(id, pipeline))
+    known = _keys.get(ident)
+    if known is None or known[0] != pipeline:
+        known = _keys[ident] = (pipeline, pipeline_key(pipeline))
+    return known[1]
+
+
 class TransformLoader(WrappingLoader):
     """Runs the transformed code of a module; everything else is the original loader's."""
 
@@ -224,7 +239,7 @@ class TransformLoader(WrappingLoader):
         on_disk = raw is not None
         if raw is None:  # no real file (a virtual module, say): no cache beside it either
             raw = original.get_source(fullname).encode("utf-8")  # type: ignore[attr-defined]
-        key = pipeline_key(self.pipeline) if self.cache else None
+        key = _pipeline_key_cached(self.pipeline) if self.cache else None
         path = _cache.cache_path(filename, key) if key and on_disk else None
         if path is not None:
             code = _cache.read(path, raw, key)  # type: ignore[arg-type]
@@ -254,9 +269,12 @@ def _read_file(loader: object, filename: str) -> bytes | None:
     import os
 
     get_data = getattr(loader, "get_data", None)
-    if not (callable(get_data) and filename.endswith(".py") and os.path.isfile(filename)):
+    if not (callable(get_data) and filename.endswith(".py") and os.path.isabs(filename)):
         return None
-    data: bytes = get_data(filename)
+    try:
+        data: bytes = get_data(filename)
+    except OSError:
+        return None  # not a file after all (a virtual module's path)
     return data
 
 
