@@ -343,3 +343,61 @@ def test_a_second_interpreter_uses_the_cache_the_first_wrote(greet: Path) -> Non
     assert (first.stdout.strip(), second.stdout.strip()) == ("cache", "from"), (
         first.stderr + second.stderr
     )
+
+
+COVERED = """\
+def branchy(x):
+    \"\"\"Doc.\"\"\"
+    if x > 0:
+        assert x < 100, "too big"
+        return "positive"
+    return "other"
+
+
+class K:
+    def method(self):
+        return branchy(1)
+"""
+
+DRIVER = """\
+import sys, importcraft
+from importcraft.transformers import AssertionRewriter, CallLogger
+sys.path.insert(0, sys.argv[1])
+if sys.argv[2] == "transformed":
+    importcraft.transform("covered", AssertionRewriter(), CallLogger(log=lambda s: None))
+import covered
+covered.K().method()
+"""
+
+
+def test_coverage_sees_the_original_line_numbers(tree: Any, tmp_path: Path) -> None:
+    pytest.importorskip("coverage")
+    import json
+    import os
+    import subprocess
+
+    root = tree({"covered.py": COVERED, "driver.py": DRIVER})
+    executed = {}
+    for mode in ("plain", "transformed"):
+        data = tmp_path / f".coverage.{mode}"
+        env = {**os.environ, "COVERAGE_FILE": str(data)}
+        target = str(root / "covered.py")
+        run = [sys.executable, "-m", "coverage", "run", f"--include={target}"]
+        done = subprocess.run(
+            [*run, str(root / "driver.py"), str(root), mode],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        report = tmp_path / f"{mode}.json"
+        subprocess.run(
+            [sys.executable, "-m", "coverage", "json", "-o", str(report)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        files = json.loads(report.read_text())["files"]
+        executed[mode] = next(iter(files.values()))["executed_lines"]
+    assert executed["transformed"] == executed["plain"] == [1, 3, 4, 5, 9, 10, 11]
