@@ -336,6 +336,82 @@ def demo_lazy(folder: Path) -> None:
     show("lazy start (median of 5)", f"{lazy_ms:.0f} ms  ({lazy_ms / eager_ms:.0%} of eager)")
 
 
+TRANSFORMED_APP = """\
+import sys, importcraft
+from importcraft.transformers import AssertionRewriter, CallLogger
+sys.path.insert(0, sys.argv[1])
+log = CallLogger(log=lambda line: print("     log:", line))
+importcraft.transform("geo", log, AssertionRewriter())
+import geo
+shape = geo.Circle(2)
+print("     area:", round(shape.area(), 2))
+print("     cache:", importcraft.transform_status("geo"))
+try:
+    geo.check_radius(shape)
+except AssertionError as exc:
+    print("     AssertionError:", str(exc).replace(chr(10), chr(10) + "       "))
+"""
+
+
+def demo_transform(folder: Path) -> None:
+    step("Rewriting code as it loads: calls logged, a rewritten assertion, the cache on a re-run")
+    (folder / "geo").mkdir()
+    (folder / "geo" / "__init__.py").write_text(
+        textwrap.dedent(
+            """\
+            import math
+
+            class Circle:
+                def __init__(self, radius):
+                    self.radius = radius
+
+                def area(self):
+                    return math.pi * self.radius ** 2
+
+            def check_radius(shape):
+                assert shape.radius * 2 == 5, "the radius should be 2.5"
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for run in ("first run", "second run"):
+        print(f"   {run}:")
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", TRANSFORMED_APP, str(folder)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        print(done.stdout.rstrip() or done.stderr)
+        print(f"     ({(time.perf_counter() - start) * 1e3:.0f} ms)")
+
+    step("Two versions of one package side by side, each importing itself")
+    for version, word in (("1", "one"), ("2", "two")):
+        pkg = folder / f"mylib-{version}" / "mylib"
+        pkg.mkdir(parents=True)
+        (pkg / "__init__.py").write_text("from mylib import util\nWHO = util.WHO\n")
+        (pkg / "util.py").write_text(f"WHO = {word!r}\n")
+        show(
+            f"register_version('mylib', {version!r}, ...)",
+            ic.register_version("mylib", version, folder / f"mylib-{version}"),
+        )
+    import mylib_v1
+    import mylib_v2
+
+    show("mylib_v1.WHO, mylib_v1.__version__", (mylib_v1.WHO, mylib_v1.__version__))
+    show("mylib_v2.WHO, mylib_v2.__version__", (mylib_v2.WHO, mylib_v2.__version__))
+    try:
+        import mylib_v3  # noqa: F401
+    except ModuleNotFoundError as exc:
+        show("import mylib_v3", exc)
+    ic.set_default_version("mylib", "2")
+    import mylib
+
+    show("after set_default_version: mylib is mylib_v2", mylib is mylib_v2)
+
+
 def demo_hooks() -> None:
     step("Every change is a Hook: listed, removable, restoring exactly what it changed")
     for hook in ic.hooks():
@@ -369,6 +445,8 @@ def main() -> None:
         demo_run(Path(folder))
     with tempfile.TemporaryDirectory() as folder:
         demo_lazy(Path(folder))
+    with tempfile.TemporaryDirectory() as folder:
+        demo_transform(Path(folder))
     demo_hooks()
     print("\nDone.")
 
