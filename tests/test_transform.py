@@ -7,6 +7,7 @@ import importlib
 import importlib.resources
 import importlib.util
 import inspect
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -254,10 +255,14 @@ def test_a_corrupt_or_truncated_cache_file_is_ignored_and_rewritten(greet: Path)
     fresh_import()
     (path,) = cache_files(greet)
     good = path.read_bytes()
+
+    def without_write_time(data: bytes) -> bytes:
+        return data[:40] + data[48:]  # the header's 8-byte "written at" changes
+
     for broken in (good[: len(good) // 2], good[:20], b"garbage"):
         path.write_bytes(broken)
         assert fresh_import().WORD == "hello!"
-        assert path.read_bytes() == good
+        assert without_write_time(path.read_bytes()) == without_write_time(good)
         assert "cache written" in importcraft.transform_status("greet")
 
 
@@ -401,3 +406,40 @@ def test_coverage_sees_the_original_line_numbers(tree: Any, tmp_path: Path) -> N
         files = json.loads(report.read_text())["files"]
         executed[mode] = next(iter(files.values()))["executed_lines"]
     assert executed["transformed"] == executed["plain"] == [1, 3, 4, 5, 9, 10, 11]
+
+
+AUDIT = """
+import os, sys, importcraft
+from importcraft.transformers import AssertionRewriter
+sys.dont_write_bytecode = False
+sys.path.insert(0, sys.argv[1])
+source = os.path.join(sys.argv[1], "greet", "__init__.py")
+opened = []
+sys.addaudithook(lambda event, args: event == "open" and args[0] == source and opened.append(1))
+importcraft.transform("greet", AssertionRewriter())
+import greet
+print(importcraft.transform_status("greet").split(" (")[1].split(" ")[0], len(opened), greet.WORD)
+"""
+
+
+def test_an_old_unchanged_source_is_not_even_read(greet: Path) -> None:
+    init = greet / "greet" / "__init__.py"
+    old = init.stat().st_mtime_ns - 60_000_000_000
+    os.utime(init, ns=(old, old))  # last changed a minute ago: its stat can vouch for it
+    first = run_python(AUDIT, str(greet))
+    second = run_python(AUDIT, str(greet))
+    assert first.stdout.split() == ["cache", "1", "hello"], first.stderr
+    assert second.stdout.split() == ["from", "0", "hello"], second.stderr
+
+
+def test_a_fresh_checkout_keeps_the_cache_and_refreshes_it(greet: Path) -> None:
+    init = greet / "greet" / "__init__.py"
+    old = init.stat().st_mtime_ns - 60_000_000_000
+    os.utime(init, ns=(old, old))
+    run_python(AUDIT, str(greet))
+    newer = old + 30_000_000_000  # new mtime, same content: a checkout
+    os.utime(init, ns=(newer, newer))
+    checked = run_python(AUDIT, str(greet))
+    trusted = run_python(AUDIT, str(greet))
+    assert checked.stdout.split() == ["from", "1", "hello"], "read and hashed: still valid"
+    assert trusted.stdout.split() == ["from", "0", "hello"], "the refreshed entry vouches again"

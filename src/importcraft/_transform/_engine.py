@@ -235,24 +235,31 @@ class TransformLoader(WrappingLoader):
         original = self.original
         get_filename = getattr(original, "get_filename", None)
         filename = get_filename(fullname) if callable(get_filename) else f"<{fullname}>"
-        raw = _read_file(original, filename)
-        on_disk = raw is not None
-        if raw is None:  # no real file (a virtual module, say): no cache beside it either
-            raw = original.get_source(fullname).encode("utf-8")  # type: ignore[attr-defined]
+        stat = _stat(original, filename)  # before the source is read: see _cache
+        read: list[bytes] = []
+
+        def source() -> bytes:
+            if not read:
+                raw = _read_file(original, filename) if stat is not None else None
+                if raw is None:  # no real file (a virtual module): its loader's text
+                    raw = original.get_source(fullname).encode("utf-8")  # type: ignore[attr-defined]
+                read.append(raw)
+            return read[0]
+
         key = _pipeline_key_cached(self.pipeline) if self.cache else None
-        path = _cache.cache_path(filename, key) if key and on_disk else None
+        path = _cache.cache_path(filename, key) if key and stat is not None else None
         if path is not None:
-            code = _cache.read(path, raw, key)  # type: ignore[arg-type]
+            code = _cache.read(path, key, stat, source)  # type: ignore[arg-type]
             if code is not None:
                 _status[fullname] = f"transformed (from the cache {path})"
                 return code
-        tree = apply(decode(raw), TransformInfo(fullname, filename), self.pipeline)
+        tree = apply(decode(source()), TransformInfo(fullname, filename), self.pipeline)
         code = compile(tree, filename, "exec", dont_inherit=True)
-        if path is not None and _cache.write(path, raw, key, code):  # type: ignore[arg-type]
+        if path is not None and _cache.write(path, key, stat, source(), code):  # type: ignore[arg-type]
             _status[fullname] = f"transformed (cache written: {path})"
         elif not self.cache:
             _status[fullname] = "transformed (cache=False)"
-        elif not on_disk:
+        elif stat is None:
             _status[fullname] = "transformed (not cached: the module is not a file)"
         elif key is None:
             _status[fullname] = (
@@ -262,6 +269,19 @@ class TransformLoader(WrappingLoader):
         else:
             _status[fullname] = "transformed (not cached: bytecode cannot be written here)"
         return code
+
+
+def _stat(loader: object, filename: str) -> tuple[int, int] | None:
+    """(mtime_ns, size) of a module's real source file, or None if it has none."""
+    import os
+
+    if not (callable(getattr(loader, "get_data", None)) and filename.endswith(".py")):
+        return None
+    try:
+        info = os.stat(filename)
+    except (OSError, ValueError):
+        return None  # not a file (a virtual module's path)
+    return (info.st_mtime_ns, info.st_size)
 
 
 def _read_file(loader: object, filename: str) -> bytes | None:
@@ -274,7 +294,7 @@ def _read_file(loader: object, filename: str) -> bytes | None:
     try:
         data: bytes = get_data(filename)
     except OSError:
-        return None  # not a file after all (a virtual module's path)
+        return None  # removed since it was stat'ed
     return data
 
 
