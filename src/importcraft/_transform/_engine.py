@@ -353,10 +353,12 @@ def transform(
             _status[module] = "not transformed: imported before the transform hook"
         from .._frames import warn_at_user
 
+        shown = ", ".join(map(repr, already[:5]))
+        more = f" and {len(already) - 5} more" if len(already) > 5 else ""
         warn_at_user(
-            f"{description} was installed after {', '.join(map(repr, already))} had been "
-            "imported: those modules are not transformed (reload them, or install the hook "
-            "before they are imported)",
+            f"{description} was installed after {shown}{more} had been imported: those modules "
+            "are not transformed (reload them, or install the hook before they are imported; "
+            "transform_status(name) tells which)",
             ImportcraftWarning,
         )
     return hook
