@@ -26,6 +26,17 @@ def machine() -> str:
     )
 
 
+def start(doc: str, default_rounds: int) -> int:
+    """Parse ``--rounds``, print the machine line, and return the number of rounds."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=default_rounds)
+    rounds: int = parser.parse_args().rounds
+    print(machine())
+    return rounds
+
+
 def child_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env.update(extra)

@@ -12,7 +12,6 @@ Run: .venv/bin/python benchmarks/lazy.py [--rounds N]
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import importlib.util
 import shutil
@@ -25,11 +24,11 @@ import lazy_loader
 from _common import (
     child_env,
     interleave,
-    machine,
     median,
     paired_ratio,
     per_call_ns,
     run_child,
+    start,
 )
 
 import importcraft
@@ -196,18 +195,15 @@ def startup(rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=20)
-    args = parser.parse_args()
-    print(machine())
+    rounds = start(__doc__ or "", 20)
     folder = Path(tempfile.mkdtemp())
     sys.path.insert(0, str(folder))
     try:
-        declarations(folder, args.rounds)
-        attribute_access(folder, args.rounds)
+        declarations(folder, rounds)
+        attribute_access(folder, rounds)
     finally:
         shutil.rmtree(folder)
-    startup(args.rounds)
+    startup(rounds)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ Run: .venv/bin/python benchmarks/meaning.py [--rounds N]
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import shutil
@@ -23,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import child_env, interleave, machine, median, paired_ratio, run_child
+from _common import child_env, interleave, median, paired_ratio, run_child, start
 
 import importcraft
 
@@ -119,12 +118,9 @@ def bootstrap_cost(rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
-    print(machine())
-    aliased_imports(args.rounds)
-    bootstrap_cost(args.rounds)
+    rounds = start(__doc__ or "", 30)
+    aliased_imports(rounds)
+    bootstrap_cost(rounds)
 
 
 if __name__ == "__main__":

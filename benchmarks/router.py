@@ -12,7 +12,6 @@ Run: .venv/bin/python benchmarks/router.py [--rounds N]
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections.abc import Callable
@@ -20,11 +19,11 @@ from collections.abc import Callable
 from _common import (
     child_env,
     interleave,
-    machine,
     median,
     paired_ratio,
     per_call_ns,
     run_child,
+    start,
 )
 
 import importcraft
@@ -166,13 +165,10 @@ def own_import_time(rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=30)
-    args = parser.parse_args()
-    print(machine())
+    rounds = start(__doc__ or "", 30)
     miss_cost()
-    stdlib_imports(args.rounds)
-    own_import_time(args.rounds)
+    stdlib_imports(rounds)
+    own_import_time(rounds)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,21 @@ Run: .venv/bin/python benchmarks/transform.py [--rounds N]
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from _common import child_env, interleave, machine, median, paired_ratio, per_call_ns, run_child
+from _common import (
+    child_env,
+    interleave,
+    median,
+    paired_ratio,
+    per_call_ns,
+    run_child,
+    start,
+)
 
 import importcraft
 from importcraft._transform._engine import pipeline_key
@@ -176,12 +183,9 @@ def passing_asserts(rounds: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10)
-    args = parser.parse_args()
-    print(machine())
-    passing_asserts(args.rounds)
-    imports(args.rounds)
+    rounds = start(__doc__ or "", 10)
+    passing_asserts(rounds)
+    imports(rounds)
 
 
 if __name__ == "__main__":
