@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from itertools import count
 
@@ -152,16 +153,13 @@ def pipeline_key(pipeline: Iterable[object]) -> str | None:
 class TransformRule(Rule):
     """Wraps the loader of every module under ``key`` so its code is transformed."""
 
-    __slots__ = ("cache", "description", "transformers")
+    __slots__ = ("cache", "transformers")
 
-    def __init__(
-        self, key: str, transformers: tuple[object, ...], cache: bool, description: str
-    ) -> None:
+    def __init__(self, key: str, transformers: tuple[object, ...], cache: bool) -> None:
         # Several transform hooks compose in registration order: their rules sort by it.
         super().__init__(DECORATE, key, order=ORDER_TRANSFORM + next(_registrations) * 1e-9)
         self.transformers = transformers
         self.cache = cache
-        self.description = description
 
     def decorate(self, spec: ModuleSpec) -> ModuleSpec:
         loader: object = spec.loader
@@ -272,10 +270,13 @@ class TransformLoader(WrappingLoader):
 
 
 def _stat(loader: object, filename: str) -> tuple[int, int] | None:
-    """(mtime_ns, size) of a module's real source file, or None if it has none."""
-    import os
+    """(mtime_ns, size) of a module's real source file, or None if it has none.
 
-    if not (callable(getattr(loader, "get_data", None)) and filename.endswith(".py")):
+    A real file: an absolute ``.py`` path that exists, read through the loader's ``get_data``.
+    Only such a module is read from disk, and only it gets a cache beside it.
+    """
+    get_data = getattr(loader, "get_data", None)
+    if not (callable(get_data) and filename.endswith(".py") and os.path.isabs(filename)):
         return None
     try:
         info = os.stat(filename)
@@ -285,16 +286,11 @@ def _stat(loader: object, filename: str) -> tuple[int, int] | None:
 
 
 def _read_file(loader: object, filename: str) -> bytes | None:
-    """The bytes of a module's source file, if it is a real ``.py`` file the loader reads."""
-    import os
-
-    get_data = getattr(loader, "get_data", None)
-    if not (callable(get_data) and filename.endswith(".py") and os.path.isabs(filename)):
-        return None
+    """The bytes of a source file :func:`_stat` found, or None if it has gone since."""
     try:
-        data: bytes = get_data(filename)
+        data: bytes = loader.get_data(filename)  # type: ignore[attr-defined]
     except OSError:
-        return None  # removed since it was stat'ed
+        return None
     return data
 
 
@@ -339,7 +335,7 @@ def transform(
             )
     shown = ", ".join(_name(t) for t in transformers)
     description = f"transform({list(names)!r}, {shown})"
-    rules = [TransformRule(name, tuple(transformers), cache, description) for name in names]
+    rules = [TransformRule(name, tuple(transformers), cache) for name in names]
     already = sorted(
         module
         for module in list(sys.modules)
