@@ -287,6 +287,27 @@ def test_an_exact_decorating_rule_does_not_cover_submodules(tree: Any, counting_
     assert rule.decorated == ["epkg"]
 
 
+def test_rules_that_come_and_go_between_imports_of_one_package_take_effect(
+    tree: Any, counting_rule: Any
+) -> None:
+    # The router keeps what it worked out for a package's rules; a change must show at once.
+    files = {"planpkg/__init__.py": "", **{f"planpkg/{m}.py": "" for m in "abcd"}}
+    sys.path.insert(0, str(tree(files)))
+    first = counting_rule("planpkg")
+    importlib.import_module("planpkg.a")
+    second = counting_rule("planpkg")
+    importlib.import_module("planpkg.b")
+    ROUTER.remove([second])
+    blocked = importcraft.block("planpkg.c")
+    with pytest.raises(importcraft.ImportBlockedError):
+        importlib.import_module("planpkg.c")
+    blocked.remove()
+    importlib.import_module("planpkg.c")
+    importlib.import_module("planpkg.d")
+    assert first.decorated == ["planpkg", "planpkg.a", "planpkg.b", "planpkg.c", "planpkg.d"]
+    assert second.decorated == ["planpkg.b"]
+
+
 def test_wrapping_loader_hands_back_the_loader_even_when_the_body_raises(
     tree: Any, counting_rule: Any
 ) -> None:

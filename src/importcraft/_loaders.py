@@ -204,11 +204,12 @@ class WrappingLoader:
 
     def restore(self, module: ModuleType) -> None:
         """Hand the original loader back to the module (and to the module that replaced it)."""
-        targets = [module]
         spec = getattr(module, "__spec__", None)
         replacement = sys.modules.get(spec.name if spec is not None else module.__name__)
-        if replacement is not None and replacement is not module:
-            targets.append(replacement)  # the module put itself under another object's name
+        if replacement is None or replacement is module:
+            targets: tuple[ModuleType, ...] = (module,)
+        else:  # the module put itself under another object's name
+            targets = (module, replacement)
         for target in targets:
             if getattr(target, "__loader__", None) is self:
                 target.__loader__ = self.original

@@ -87,6 +87,9 @@ class Router:
         self._count = 0
         self._cache_clearers: dict[Callable[[], None], None] = {}  # an ordered set
         self._local = _local()
+        # (entries covering a name) -> what to run for it: see _plan. Emptied when rules change,
+        # so that removed rules are not kept alive by it.
+        self._plans: dict[tuple[tuple[Rule, ...], ...], _Plan] = {}
 
     # -- the import path ---------------------------------------------------------------------
 
@@ -108,19 +111,15 @@ class Router:
             # A finder we delegated to is looking this name up through the whole of
             # sys.meta_path (importlib.util.find_spec, say): step aside instead of recursing.
             return None
-        rules = self.rules_for(fullname)
-        for rule in rules:
-            if rule.stage == POLICY:
-                rule.check(fullname)
+        policies, resolvers, fallbacks, decorators = self._plan(fullname)
+        for rule in policies:
+            rule.check(fullname)
         spec = None
-        for rule in rules:
-            if rule.stage == RESOLVE:
-                spec = rule.find_spec(fullname, path, target)
-                if spec is not None:
-                    break
-        decorators = [rule for rule in rules if rule.stage == DECORATE]
-        if spec is None:
-            fallbacks = [rule for rule in rules if rule.stage == FALLBACK]
+        for rule in resolvers:
+            spec = rule.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
             if not decorators and not fallbacks:
                 return None
             spec = self.delegate(fullname, path, target)
@@ -128,11 +127,41 @@ class Router:
                 if spec is not None:
                     break
                 spec = rule.find_spec(fullname, path, target)
-        if spec is not None and decorators:
-            decorators.sort(key=lambda rule: rule.order)
+        if spec is not None:
             for rule in decorators:
                 spec = rule.decorate(spec)
         return spec
+
+    def _plan(self, fullname: str) -> _Plan:
+        """The rules covering ``fullname``, split by stage, each stage in the order it runs.
+
+        A plan depends only on which table entries cover the name, so it is kept per
+        combination of entries: the many modules of one package share one, and each import
+        pays a few dict lookups instead of sorting its rules again.
+        """
+        found: list[tuple[Rule, ...]] = []
+        exact = self._exact.get(fullname)
+        if exact:
+            found.append(exact)
+        prefix = self._prefix
+        name = fullname
+        while True:
+            rules = prefix.get(name)
+            if rules:
+                found.append(rules)
+            cut = name.rfind(".")
+            if cut < 0:
+                break
+            name = name[:cut]
+        if self._anywhere:
+            found.append(self._anywhere)
+        key = tuple(found)
+        plan = self._plans.get(key)
+        if plan is None:
+            # Entries are immutable tuples, so a plan never goes stale: one computed from
+            # tables that have changed since is only ever found again under the old entries.
+            plan = self._plans[key] = _make_plan([rule for rules in key for rule in rules])
+        return plan
 
     def rules_for(self, fullname: str) -> list[Rule]:
         """The rules covering ``fullname``, most specific first."""
@@ -170,17 +199,25 @@ class Router:
         lookup of the same name that reaches the router again in this thread passes through.
         """
         local = self._local
-        names: set[str] | None = getattr(local, "names", None)
-        if names is None:
+        try:
+            names: set[str] = local.names
+        except AttributeError:
             names = local.names = set()
         names.add(fullname)
         try:
             meta_path = sys.meta_path
-            start = next((i + 1 for i, f in enumerate(meta_path) if f is self), 0)
-            for finder in meta_path[start:]:
+            try:
+                after = meta_path[meta_path.index(self) + 1 :]
+            except ValueError:  # not installed (a direct call): every finder
+                after = list(meta_path)
+            for finder in after:
                 if finder is self:
                     continue
-                spec = ask_finder(finder, fullname, path, target)
+                find_spec = getattr(finder, "find_spec", None)
+                if find_spec is not None:
+                    spec: ModuleSpec | None = find_spec(fullname, path, target)
+                else:
+                    spec = ask_finder(finder, fullname, path, target)
                 if spec is not None:
                     return spec
             return None
@@ -224,6 +261,7 @@ class Router:
 
     def _index(self, rule: Rule) -> None:
         # Readers never lock: each table entry is an immutable tuple swapped in one assignment.
+        self._plans = {}
         self._count += 1
         key = rule.key
         if key is None:
@@ -235,6 +273,7 @@ class Router:
         self._tops[top] = self._tops.get(top, 0) + 1
 
     def _unindex(self, rule: Rule) -> None:
+        self._plans = {}
         key = rule.key
         if key is None:
             if any(r is rule for r in self._anywhere):
@@ -270,6 +309,7 @@ class Router:
 
         def restore() -> None:
             exact, prefix, self._anywhere, tops, self._count, clearers = saved
+            self._plans = {}
             # Restored in place: the dicts are the objects find_spec reads.
             _refill(self._exact, exact)
             _refill(self._prefix, prefix)
@@ -280,6 +320,20 @@ class Router:
 
     def __repr__(self) -> str:
         return f"<importcraft router: {self._count} rule(s)>"
+
+
+_Plan = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...]]
+
+
+def _make_plan(rules: list[Rule]) -> _Plan:
+    """Policies, resolvers and fallbacks (most specific first); decorators by ``order``."""
+    decorators = sorted((r for r in rules if r.stage == DECORATE), key=lambda r: r.order)
+    return (
+        tuple(r for r in rules if r.stage == POLICY),
+        tuple(r for r in rules if r.stage == RESOLVE),
+        tuple(r for r in rules if r.stage == FALLBACK),
+        tuple(decorators),
+    )
 
 
 def _refill(table: dict[Any, Any], contents: dict[Any, Any]) -> None:

@@ -42,15 +42,20 @@ RACY_NS = 3_000_000_000
 Stat = tuple[int, int]  # (mtime_ns, size) of the source
 
 
-def cache_path(origin: str, key: str) -> str | None:
-    """Where the transformed code of ``origin`` goes, or None if bytecode has no place here."""
-    try:
-        normal = cache_from_source(origin, optimization="")
-    except NotImplementedError:
-        return None  # sys.implementation.cache_tag is None
+def cache_path(origin: str, key: str, cached: str | None = None) -> str | None:
+    """Where the transformed code of ``origin`` goes, or None if bytecode has no place here.
+
+    ``cached`` is the module's normal bytecode path (``spec.cached``) if it is known, which
+    saves working it out again.
+    """
     optimize = sys.flags.optimize
+    if cached is None or optimize or not cached.endswith(".pyc"):
+        try:
+            cached = cache_from_source(origin, optimization="")
+        except NotImplementedError:
+            return None  # sys.implementation.cache_tag is None
     level = f".opt-{optimize}" if optimize else ""
-    return f"{normal[: -len('.pyc')]}.importcraft-{key}{level}.pyc"
+    return f"{cached[:-4]}.importcraft-{key}{level}.pyc"
 
 
 def _prefix(key: str) -> bytes:
@@ -64,8 +69,8 @@ def read(path: str, key: str, stat: Stat, source: Callable[[], bytes]) -> CodeTy
     called when the stat alone cannot vouch for the entry.
     """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        with open(path, "rb", buffering=0) as handle:
+            data = handle.readall()
     except OSError:
         return None
     prefix = _prefix(key)
@@ -80,7 +85,7 @@ def read(path: str, key: str, stat: Stat, source: Callable[[], bytes]) -> CodeTy
         if source_hash(raw) != digest:
             return None
     try:
-        code = marshal.loads(data[start + 8 :])
+        code = marshal.loads(memoryview(data)[start + 8 :])
     except (EOFError, ValueError, TypeError):
         return None  # truncated or corrupt: compiled again and rewritten
     if not isinstance(code, CodeType):

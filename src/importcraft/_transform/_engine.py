@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import sys
+from importlib.machinery import SourceFileLoader
 from itertools import count
 
 from .. import _state
@@ -150,30 +151,63 @@ def pipeline_key(pipeline: Iterable[object]) -> str | None:
     return source_hash("\n".join(parts).encode("utf-8")).hex()
 
 
+class _Pipeline:
+    """Transformers applied together, with what each import needs worked out once."""
+
+    __slots__ = ("_followed", "_key", "_key_known", "cache", "providers", "transformers")
+
+    def __init__(self, transformers: tuple[object, ...], cache: bool) -> None:
+        self.transformers = transformers
+        self.cache = cache
+        # What transformed code calls (a logger, the assertion explainer) is given to each
+        # execution rather than baked into the cached code.
+        provide = (getattr(t, "module_globals", None) for t in transformers)
+        self.providers = tuple(p for p in provide if callable(p))
+        self._key: str | None = None
+        self._key_known = False
+        self._followed: dict[_Pipeline, _Pipeline] = {}  # see then()
+
+    def key(self) -> str | None:
+        """The cache key, computed on first use (a transformer's code does not change while it
+        is loaded), or None if the code is not cached."""
+        if not self._key_known:
+            self._key = pipeline_key(self.transformers) if self.cache else None
+            self._key_known = True
+        return self._key
+
+    def then(self, other: _Pipeline) -> _Pipeline:
+        """This pipeline followed by ``other`` (two hooks over one module), made once."""
+        joined = self._followed.get(other)
+        if joined is None:
+            joined = self._followed[other] = _Pipeline(
+                (*self.transformers, *other.transformers), self.cache and other.cache
+            )
+        return joined
+
+
 class TransformRule(Rule):
     """Wraps the loader of every module under ``key`` so its code is transformed."""
 
-    __slots__ = ("cache", "transformers")
+    __slots__ = ("pipeline",)
 
-    def __init__(self, key: str, transformers: tuple[object, ...], cache: bool) -> None:
+    def __init__(self, key: str, pipeline: _Pipeline) -> None:
         # Several transform hooks compose in registration order: their rules sort by it.
         super().__init__(DECORATE, key, order=ORDER_TRANSFORM + next(_registrations) * 1e-9)
-        self.transformers = transformers
-        self.cache = cache
+        self.pipeline = pipeline
 
     def decorate(self, spec: ModuleSpec) -> ModuleSpec:
         loader: object = spec.loader
-        if isinstance(loader, TransformLoader):
-            # Another transform hook matched first: this one's transformers come after.
-            spec.loader = TransformLoader(  # type: ignore[assignment]
-                loader.original, (*loader.pipeline, *self.transformers), loader.cache and self.cache
-            )
-            return spec
-        reason = _no_source(spec)
-        if reason is not None:
-            _status[spec.name] = f"not transformed: {reason}"
-            return spec
-        spec.loader = TransformLoader(loader, self.transformers, self.cache)  # type: ignore[assignment]
+        if type(loader) is not SourceFileLoader:  # the common case needs no questions
+            if isinstance(loader, TransformLoader):
+                # Another transform hook matched first: this one's transformers come after.
+                joined = loader.pipeline.then(self.pipeline)
+                spec.loader = TransformLoader(loader.original, joined)  # type: ignore[assignment]
+                return spec
+            reason = _no_source(spec)
+            if reason is not None:
+                _status[spec.name] = f"not transformed: {reason}"
+                return spec
+        spec.loader = TransformLoader(loader, self.pipeline)  # type: ignore[assignment]
         return spec
 
 
@@ -195,44 +229,34 @@ def _no_source(spec: ModuleSpec) -> str | None:
     return None
 
 
-# Pipeline -> its cache key, computed once per process: a transformer's code does not change
-# while it is loaded.
-_keys: dict[tuple[int, ...], tuple[tuple[object, ...], str | None]] = {}
-
-
-def _pipeline_key_cached(pipeline: tuple[object, ...]) -> str | None:
-    ident = tuple(map(id, pipeline))
-    known = _keys.get(ident)
-    if known is None or known[0] != pipeline:
-        known = _keys[ident] = (pipeline, pipeline_key(pipeline))
-    return known[1]
-
-
 class TransformLoader(WrappingLoader):
     """Runs the transformed code of a module; everything else is the original loader's."""
 
-    def __init__(self, original: object, pipeline: tuple[object, ...], cache: bool) -> None:
-        super().__init__(original)
+    def __init__(self, original: object, pipeline: _Pipeline) -> None:
+        self.original = original
         self.pipeline = pipeline
-        self.cache = cache
 
     def run(self, module: ModuleType) -> None:
         spec = module.__spec__
         assert spec is not None
-        code = self.get_code(spec.name)
-        # What transformed code calls (a logger, the assertion explainer) is given to each
-        # execution rather than baked into the cached code.
-        for transformer in self.pipeline:
-            provide = getattr(transformer, "module_globals", None)
-            if callable(provide):
-                module.__dict__.update(provide())
-        exec(code, module.__dict__)
+        code = self._code(spec.name, spec.cached)
+        namespace = module.__dict__
+        for provide in self.pipeline.providers:
+            namespace.update(provide())
+        exec(code, namespace)
 
     def get_code(self, fullname: str) -> CodeType:
         """The transformed code (``runpy``, ``python -m`` and tools ask the loader for it)."""
+        return self._code(fullname, None)
+
+    def _code(self, fullname: str, cached: str | None) -> CodeType:
+        """The transformed code; ``cached`` is the module's normal bytecode path, if known."""
         original = self.original
-        get_filename = getattr(original, "get_filename", None)
-        filename = get_filename(fullname) if callable(get_filename) else f"<{fullname}>"
+        if type(original) is SourceFileLoader:
+            filename: str = original.path
+        else:
+            get_filename = getattr(original, "get_filename", None)
+            filename = get_filename(fullname) if callable(get_filename) else f"<{fullname}>"
         stat = _stat(original, filename)  # before the source is read: see _cache
         read: list[bytes] = []
 
@@ -244,18 +268,19 @@ class TransformLoader(WrappingLoader):
                 read.append(raw)
             return read[0]
 
-        key = _pipeline_key_cached(self.pipeline) if self.cache else None
-        path = _cache.cache_path(filename, key) if key and stat is not None else None
+        pipeline = self.pipeline
+        key = pipeline.key()
+        path = _cache.cache_path(filename, key, cached) if key and stat is not None else None
         if path is not None:
             code = _cache.read(path, key, stat, source)  # type: ignore[arg-type]
             if code is not None:
                 _status[fullname] = f"transformed (from the cache {path})"
                 return code
-        tree = apply(decode(source()), TransformInfo(fullname, filename), self.pipeline)
+        tree = apply(decode(source()), TransformInfo(fullname, filename), pipeline.transformers)
         code = compile(tree, filename, "exec", dont_inherit=True)
         if path is not None and _cache.write(path, key, stat, source(), code):  # type: ignore[arg-type]
             _status[fullname] = f"transformed (cache written: {path})"
-        elif not self.cache:
+        elif not pipeline.cache:
             _status[fullname] = "transformed (cache=False)"
         elif stat is None:
             _status[fullname] = "transformed (not cached: the module is not a file)"
@@ -335,7 +360,8 @@ def transform(
             )
     shown = ", ".join(_name(t) for t in transformers)
     description = f"transform({list(names)!r}, {shown})"
-    rules = [TransformRule(name, tuple(transformers), cache) for name in names]
+    pipeline = _Pipeline(tuple(transformers), cache)
+    rules = [TransformRule(name, pipeline) for name in names]
     already = sorted(
         module
         for module in list(sys.modules)
