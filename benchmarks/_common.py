@@ -83,3 +83,19 @@ def per_call_ns(stmt: str, namespace: dict[str, object], calls: int = 200_000) -
     """Nanoseconds one execution of ``stmt`` takes: the best of five timeit batches."""
     timer = timeit.Timer(stmt, globals=namespace)
     return min(timer.timeit(calls) for _ in range(5)) / calls * 1e9
+
+
+def alternating_ns(
+    runs: dict[str, tuple[str, dict[str, object]]], calls: int = 20_000, batches: int = 25
+) -> dict[str, float]:
+    """Nanoseconds per execution of each ``(stmt, namespace)``, best of ``batches``.
+
+    The batches of the different statements alternate (A, B, A, B, ...), so a slow moment of a
+    shared machine falls on all of them alike; for differences of a few nanoseconds.
+    """
+    timers = {name: timeit.Timer(stmt, globals=ns) for name, (stmt, ns) in runs.items()}
+    best = dict.fromkeys(timers, float("inf"))
+    for _ in range(batches):
+        for name, timer in timers.items():
+            best[name] = min(best[name], timer.timeit(calls))
+    return {name: value / calls * 1e9 for name, value in best.items()}
