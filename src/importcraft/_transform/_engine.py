@@ -233,7 +233,7 @@ class TransformLoader(WrappingLoader):
     """Runs the transformed code of a module; everything else is the original loader's."""
 
     def __init__(self, original: object, pipeline: _Pipeline) -> None:
-        self.original = original
+        super().__init__(original)
         self.pipeline = pipeline
 
     def run(self, module: ModuleType) -> None:
