@@ -99,8 +99,6 @@ importcraft.transform("noop_pkg", Noop())
 
 
 class NaiveLoader:
-    # Not a SourceFileLoader subclass: a second loader class running importlib's own methods
-    # would make CPython's specialising interpreter slow down the plain imports beside it.
     def __init__(self, path):
         self.path = path
 
