@@ -79,10 +79,15 @@ def paired_ratio(a: Sequence[float], b: Sequence[float]) -> float:
     return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
 
+def ratio_range(a: Sequence[float], b: Sequence[float]) -> str:
+    """The lowest and highest per-round ratio a[i] / b[i], as "low-high"."""
+    ratios = [x / y for x, y in zip(a, b, strict=True)]
+    return f"{min(ratios):.3f}-{max(ratios):.3f}"
+
+
 def per_call_ns(stmt: str, namespace: dict[str, object], calls: int = 200_000) -> float:
     """Nanoseconds one execution of ``stmt`` takes: the best of five timeit batches."""
-    timer = timeit.Timer(stmt, globals=namespace)
-    return min(timer.timeit(calls) for _ in range(5)) / calls * 1e9
+    return alternating_ns({"": (stmt, namespace)}, calls, batches=5)[""]
 
 
 def alternating_ns(

@@ -31,6 +31,7 @@ from _common import (
     interleave,
     median,
     paired_ratio,
+    ratio_range,
     run_child,
     start,
 )
@@ -177,10 +178,10 @@ def imports(rounds: int) -> None:
     cold = paired_ratio(results["cold"], results["plain"])
     noop = paired_ratio(results["noop"], results["plain"])
     hashed = paired_ratio(results["hashed"], results["plain"])
-    spread = sorted(w / p for w, p in zip(results["warm"], results["plain"], strict=True))
+    spread = ratio_range(results["warm"], results["plain"])
     print(
-        f"    warm / plain: {warm:.3f} (target <= 1.10; rounds ranged "
-        f"{spread[0]:.3f}-{spread[-1]:.3f}); naive / warm: {naive:.1f}x (target >= 10)"
+        f"    warm / plain: {warm:.3f} (target <= 1.10; rounds ranged {spread}); "
+        f"naive / warm: {naive:.1f}x (target >= 10)"
     )
     print(f"    cold / plain: {cold:.1f}x")
     print(
@@ -246,11 +247,8 @@ def passing_asserts(rounds: int) -> None:
     for name, values in results.items():
         print(f"    {name:<18} {median(values):6.1f} ns")
     ratio = paired_ratio(results["rewritten"], results["original"])
-    spread = sorted(a / b for a, b in zip(results["rewritten"], results["original"], strict=True))
-    print(
-        f"    rewritten / original: {ratio:.3f} (target <= 1.2; rounds ranged "
-        f"{spread[0]:.3f}-{spread[-1]:.3f})"
-    )
+    spread = ratio_range(results["rewritten"], results["original"])
+    print(f"    rewritten / original: {ratio:.3f} (target <= 1.2; rounds ranged {spread})")
 
 
 def main() -> None:

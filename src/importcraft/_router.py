@@ -139,6 +139,16 @@ class Router:
         combination of entries: the many modules of one package share one, and each import
         pays a few dict lookups instead of sorting its rules again.
         """
+        key = self._entries(fullname)
+        plan = self._plans.get(key)
+        if plan is None:
+            # Entries are immutable tuples, so a plan never goes stale: one computed from
+            # tables that have changed since is only ever found again under the old entries.
+            plan = self._plans[key] = _make_plan([rule for rules in key for rule in rules])
+        return plan
+
+    def _entries(self, fullname: str) -> tuple[tuple[Rule, ...], ...]:
+        """The non-empty table entries covering ``fullname``, most specific first."""
         found: list[tuple[Rule, ...]] = []
         exact = self._exact.get(fullname)
         if exact:
@@ -155,26 +165,11 @@ class Router:
             name = name[:cut]
         if self._anywhere:
             found.append(self._anywhere)
-        key = tuple(found)
-        plan = self._plans.get(key)
-        if plan is None:
-            # Entries are immutable tuples, so a plan never goes stale: one computed from
-            # tables that have changed since is only ever found again under the old entries.
-            plan = self._plans[key] = _make_plan([rule for rules in key for rule in rules])
-        return plan
+        return tuple(found)
 
     def rules_for(self, fullname: str) -> list[Rule]:
         """The rules covering ``fullname``, most specific first."""
-        found = list(self._exact.get(fullname, ()))
-        name = fullname
-        while True:
-            found += self._prefix.get(name, ())
-            cut = name.rfind(".")
-            if cut < 0:
-                break
-            name = name[:cut]
-        found += self._anywhere
-        return found
+        return [rule for rules in self._entries(fullname) for rule in rules]
 
     def exact_rules(self, name: str) -> tuple[Rule, ...]:
         """The rules registered for exactly ``name`` (not by prefix), newest first."""
@@ -213,11 +208,7 @@ class Router:
             for finder in after:
                 if finder is self:
                     continue
-                find_spec = getattr(finder, "find_spec", None)
-                if find_spec is not None:
-                    spec: ModuleSpec | None = find_spec(fullname, path, target)
-                else:
-                    spec = ask_finder(finder, fullname, path, target)
+                spec = ask_finder(finder, fullname, path, target)
                 if spec is not None:
                     return spec
             return None
@@ -246,6 +237,7 @@ class Router:
                 self._unindex(rule)
             for rule in new:
                 self._index(rule)
+            self._plans = {}
             if self._count:
                 _state.insert_meta_path_finder(self)
             else:
@@ -261,7 +253,6 @@ class Router:
 
     def _index(self, rule: Rule) -> None:
         # Readers never lock: each table entry is an immutable tuple swapped in one assignment.
-        self._plans = {}
         self._count += 1
         key = rule.key
         if key is None:
@@ -273,7 +264,6 @@ class Router:
         self._tops[top] = self._tops.get(top, 0) + 1
 
     def _unindex(self, rule: Rule) -> None:
-        self._plans = {}
         key = rule.key
         if key is None:
             if any(r is rule for r in self._anywhere):

@@ -252,11 +252,8 @@ class TransformLoader(WrappingLoader):
     def _code(self, fullname: str, cached: str | None) -> CodeType:
         """The transformed code; ``cached`` is the module's normal bytecode path, if known."""
         original = self.original
-        if type(original) is SourceFileLoader:
-            filename: str = original.path
-        else:
-            get_filename = getattr(original, "get_filename", None)
-            filename = get_filename(fullname) if callable(get_filename) else f"<{fullname}>"
+        get_filename = getattr(original, "get_filename", None)
+        filename = get_filename(fullname) if callable(get_filename) else f"<{fullname}>"
         stat = _stat(original, filename)  # before the source is read: see _cache
         read: list[bytes] = []
 
