@@ -7,7 +7,7 @@ from importlib.machinery import ModuleSpec
 
 from . import _state
 from ._errors import ImportcraftWarning
-from ._names import check_module_name
+from ._names import check_module_name, resolve_reference
 from ._router import RESOLVE, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -226,13 +226,7 @@ class _Deprecation:
             raise AttributeError(
                 f"module {self.module.__name__!r} has no attribute {self.name!r}", name=self.name
             )
-        import importlib
-
-        module_name, _, attribute = self.replacement.partition(":")
-        value: object = importlib.import_module(module_name)
-        for part in attribute.split("."):
-            value = getattr(value, part)
-        return value
+        return resolve_reference(self.replacement)
 
 
 def deprecate_attribute(

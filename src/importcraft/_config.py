@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from ._errors import ImportcraftError
-from ._names import check_module_name
+from ._names import check_module_name, resolve_reference
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -234,12 +234,7 @@ class LazyCallback:
 
     def resolve(self) -> Callable[[ModuleType], object]:
         if self._function is None:
-            import importlib
-
-            module_name, _, attribute = self.reference.partition(":")
-            target: object = importlib.import_module(module_name)
-            for part in attribute.split("."):
-                target = getattr(target, part)
+            target = resolve_reference(self.reference)
             if not callable(target):
                 raise TypeError(f"{self.reference} is not callable")
             self._function = target

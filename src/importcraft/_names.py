@@ -1,4 +1,4 @@
-"""Checking dotted module names where users hand them to us."""
+"""Module names and ``module:attribute`` references that users hand to us."""
 
 from __future__ import annotations
 
@@ -23,3 +23,14 @@ def check_module_name(name: object, what: str = "module name") -> str:
                 "which no import statement can spell"
             )
     return name
+
+
+def resolve_reference(reference: str) -> object:
+    """The object a ``package.module:attribute.path`` reference names, importing the module."""
+    import importlib
+
+    module_name, _, attribute = reference.partition(":")
+    value: object = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        value = getattr(value, part)
+    return value
