@@ -132,7 +132,7 @@ def test_options_install_hooks_before_the_program_runs(tree: Any) -> None:
             print("path", helper.X)
             import colorsys
             try:
-                import sqlite3
+                import csv
             except ImportError as exc:
                 print("block", type(exc).__name__)
             """,
@@ -140,7 +140,7 @@ def test_options_install_hooks_before_the_program_runs(tree: Any) -> None:
     )
     result = importcraft_run(
         "--alias", "oldjson=json",
-        "--block", "sqlite3",
+        "--block", "csv",
         "--mount", "plugins=plugins",
         "--path", "extra",
         "--when-imported", "colorsys=callbacks:loaded",
@@ -218,7 +218,7 @@ name = "demo"
 
 [tool.importcraft]
 alias = { oldjson = "json" }
-block = ["sqlite3"]
+block = ["csv"]
 mount = { plugins = "plugins" }
 path = ["extra"]
 when-imported = { colorsys = ["callbacks:loaded"] }
@@ -228,7 +228,7 @@ CONFIG_MAIN = """\
 import oldjson, plugins.hello, helper, colorsys
 print(oldjson.__name__, plugins.hello.WHO, helper.X)
 try:
-    import sqlite3
+    import csv
 except ImportError:
     print("blocked")
 """
@@ -253,13 +253,13 @@ def test_pyproject_settings_are_found_from_a_subfolder(tree: Any) -> None:
 def test_a_standalone_config_file(tree: Any) -> None:
     root = tree(
         {
-            "conf/hooks.toml": 'alias = { oldjson = "json" }\nblock = ["sqlite3"]\n',
-            "main.py": "import oldjson\nprint(oldjson.__name__)\nimport sqlite3\n",
+            "conf/hooks.toml": 'alias = { oldjson = "json" }\nblock = ["csv"]\n',
+            "main.py": "import oldjson\nprint(oldjson.__name__)\nimport csv\n",
         }
     )
     result = importcraft_run("--config", "conf/hooks.toml", "main.py", cwd=root)
     assert result.stdout.strip() == "json"
-    assert "import of 'sqlite3' is blocked" in result.stderr
+    assert "import of 'csv' is blocked" in result.stderr
 
 
 @pytest.mark.parametrize(
@@ -305,7 +305,7 @@ import sys
 def probe(_=None):
     import oldjson
     try:
-        import sqlite3
+        import csv
         blocked = False
     except ImportError:
         blocked = True
@@ -325,7 +325,7 @@ if __name__ == "__main__":
 @pytest.mark.skipif(sys.platform == "win32", reason="forkserver is POSIX-only")
 def test_children_run_with_the_same_hooks(tree: Any) -> None:
     root = tree({"main.py": CHILDREN})
-    result = importcraft_run("--alias", "oldjson=json", "--block", "sqlite3", "main.py", cwd=root)
+    result = importcraft_run("--alias", "oldjson=json", "--block", "csv", "main.py", cwd=root)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         f"{who} json blocked=True" for who in ("parent", "subprocess", "spawn", "forkserver")

@@ -385,12 +385,15 @@ def test_coverage_sees_the_original_line_numbers(tree: Any, tmp_path: Path) -> N
     executed = {}
     for mode in ("plain", "transformed"):
         data = tmp_path / f".coverage.{mode}"
-        env = {**os.environ, "COVERAGE_FILE": str(data)}
+        # The suite's own coverage run (which measures child processes) stays out of this one.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+        env["COVERAGE_FILE"] = str(data)
         target = str(root / "covered.py")
         run = [sys.executable, "-m", "coverage", "run", f"--include={target}"]
         done = subprocess.run(
             [*run, str(root / "driver.py"), str(root), mode],
             env=env,
+            cwd=tmp_path,  # away from the project's own [tool.coverage] settings
             capture_output=True,
             text=True,
             check=False,
@@ -400,6 +403,7 @@ def test_coverage_sees_the_original_line_numbers(tree: Any, tmp_path: Path) -> N
         subprocess.run(
             [sys.executable, "-m", "coverage", "json", "-o", str(report)],
             env=env,
+            cwd=tmp_path,
             check=True,
             capture_output=True,
         )
