@@ -184,28 +184,44 @@ def _distribution_of(import_name: str) -> str | None:
 
 def _normal(name: str) -> str:
     """A distribution or extra name compared as pip compares them (PEP 503, PEP 685)."""
-    import re
+    for separator in "_.":
+        name = name.replace(separator, "-")
+    while "--" in name:
+        name = name.replace("--", "-")
+    return name.lower()
 
-    return re.sub(r"[-_.]+", "-", name).lower()
+
+def _requirement(requirement: str) -> tuple[str, str | None]:
+    """The distribution a ``Requires-Dist`` line names, and the extra its marker needs."""
+    text, _, marker = requirement.partition(";")
+    text = text.strip()
+    end = 0
+    while end < len(text) and (text[end].isalnum() or text[end] in "._-"):
+        end += 1
+    marker = marker.replace(" ", "")
+    at = marker.find("extra==")
+    extra = None
+    if at >= 0 and marker[at + 7 : at + 8] in ("'", '"'):
+        quote = marker[at + 7]
+        extra = marker[at + 8 :].partition(quote)[0]
+    return text[:end], extra
 
 
 def _extra_for(distribution: str, extra: str | None, provider: str) -> str | None:
     """The extra of ``distribution`` to suggest: ``extra`` if it declares it, else the one
     whose requirements name ``provider``; None if there is none."""
-    import re
     from importlib.metadata import PackageNotFoundError, metadata
 
     try:
         fields = metadata(distribution)
     except PackageNotFoundError:
         return None
-    declared = {_normal(e): e for e in fields.get_all("Provides-Extra") or []}
+    declared: dict[str, str] = {_normal(e): e for e in fields.get_all("Provides-Extra") or []}
     if extra is not None:
         return declared.get(_normal(extra))
     wanted = _normal(provider)
-    for requirement in fields.get_all("Requires-Dist") or []:
-        requirement_name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
-        marker = re.search(r"""\bextra\s*==\s*['"]([^'"]+)['"]""", requirement)
-        if requirement_name and marker and _normal(requirement_name.group(1)) == wanted:
-            return declared.get(_normal(marker.group(1)), marker.group(1))
+    for line in fields.get_all("Requires-Dist") or []:
+        required, needs = _requirement(line)
+        if needs is not None and _normal(required) == wanted:
+            return declared.get(_normal(needs), needs)
     return None
