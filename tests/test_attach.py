@@ -302,3 +302,15 @@ def test_a_submodule_imported_before_lazy_attach_ran_is_noticed(tree: Any, ran: 
 
     assert "__getattr__" not in vars(earlyimp)
     assert ran == ["plot", "core"]
+
+
+def test_reloading_a_bound_submodule_leaves_the_package_a_plain_module(
+    tree: Any, ran: list[str]
+) -> None:
+    make_package(tree, "reloadimp", ATTACH_INIT)
+    import reloadimp.plot
+
+    importlib.reload(reloadimp.plot)  # importlib binds nothing on a reload
+    assert type(reloadimp) is type(sys)
+    assert ran == ["plot", "plot"]
+    assert reloadimp.tool() == "the function, not the module"

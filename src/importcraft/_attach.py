@@ -132,7 +132,7 @@ def _attach(
         stale = [
             r for r in ROUTER.all_rules() if isinstance(r, AttachRule) and r.key == package_name
         ]
-        rule.append(AttachRule(package_name, set(names), __getattr__))
+        rule.append(AttachRule(package_name, unresolved, __getattr__))
         ROUTER.replace(stale, rule)
         notice()  # submodules the package imported before calling lazy_attach
     return __getattr__, __dir__, list(exported)
@@ -151,29 +151,31 @@ class AttachRule(Rule):
     :class:`_Binding` for that one ``setattr``, which then tells the package's ``notice()``.
     """
 
-    __slots__ = ("getattr_", "watched")
+    __slots__ = ("getattr_", "unresolved")
 
-    def __init__(self, package_name: str, watched: set[str], getattr_: object) -> None:
+    def __init__(self, package_name: str, unresolved: set[str], getattr_: object) -> None:
         super().__init__(DECORATE, package_name, order=ORDER_ATTACH)
-        self.watched = frozenset(watched)
+        self.unresolved = unresolved  # the package's pending names, shared with its __getattr__
         self.getattr_ = getattr_
 
     def decorate(self, spec: ModuleSpec) -> ModuleSpec:
         parent, _, child = spec.name.rpartition(".")
-        if parent == self.key and child in self.watched:
-            return wrap_loader(spec, lambda original: _AttachLoader(original, self))
+        if parent == self.key and child in self.unresolved:
+            return wrap_loader(spec, lambda original: _AttachLoader(original, self, child))
         return spec
 
 
 class _AttachLoader(WrappingLoader):
-    def __init__(self, original: object, rule: AttachRule) -> None:
+    def __init__(self, original: object, rule: AttachRule, child: str) -> None:
         super().__init__(original)
         self.rule = rule
+        self.child = child
 
     def after(self, module: ModuleType) -> None:
         package = sys.modules.get(self.rule.key or "")
         if (
             type(package) is ModuleType
+            and self.child in self.rule.unresolved  # still pending (a reload binds nothing)
             and package.__dict__.get("__getattr__") is self.rule.getattr_
         ):
             _module_setattr(package, "__class__", _Binding)
