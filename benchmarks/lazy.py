@@ -98,6 +98,8 @@ def attribute_access(folder: Path, rounds: int) -> None:
         "eager_pkg": "from .core import thing\n",
         "lazy_pkg": ATTACH_INIT,
         "partial_pkg": ATTACH_INIT.replace("['thing']", "['thing', 'other']"),
+        "bound_pkg": "import importcraft\n__getattr__, __dir__, __all__ = importcraft.lazy_attach("
+        "__name__, submodules=['core'])\n",
         "theirs_pkg": "import lazy_loader\n__getattr__, __dir__, __all__ = lazy_loader.attach("
         "__name__, submod_attrs={'core': ['thing']})\n",
     }
@@ -115,6 +117,7 @@ def attribute_access(folder: Path, rounds: int) -> None:
     )
     for package in (lazy_pkg, partial_pkg, theirs_pkg):
         package.thing  # resolves the attribute (partial_pkg still has 'other' pending)
+    import bound_pkg.core  # type: ignore[import-not-found]  # bound by importlib, not __getattr__
 
     def access(module: object, attr: str) -> float:
         return per_call_ns(f"m.{attr}", {"m": module}, calls=1_000_000)
@@ -126,6 +129,7 @@ def attribute_access(folder: Path, rounds: int) -> None:
         "lazy_attach attribute, resolved": lambda: access(lazy_pkg, "thing"),
         "  the same, another name pending": lambda: access(partial_pkg, "thing"),
         "  lazy_loader.attach, resolved": lambda: access(theirs_pkg, "thing"),
+        "lazy_attach submodule, `import`ed": lambda: access(bound_pkg, "core"),
     }
     results = interleave(runs, rounds)
     for name, values in results.items():
@@ -139,8 +143,12 @@ def attribute_access(folder: Path, rounds: int) -> None:
     partial_ratio = paired_ratio(
         results["  the same, another name pending"], results["eager package attribute"]
     )
+    bound_ratio = paired_ratio(
+        results["lazy_attach submodule, `import`ed"], results["eager package attribute"]
+    )
     print(
-        f"    ratio lazy / eager: module {module_ratio:.3f}, lazy_attach {attach_ratio:.3f} "
+        f"    ratio lazy / eager: module {module_ratio:.3f}, lazy_attach {attach_ratio:.3f}, "
+        f"submodule bound by `import pkg.sub` {bound_ratio:.3f} "
         f"(with a name still pending: {partial_ratio:.3f}; CPython does not specialise "
         "attribute reads on a module with a __getattr__)"
     )

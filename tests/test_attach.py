@@ -118,9 +118,15 @@ def test_the_same_call_as_lazy_loader_gives_the_same_package(tree: Any) -> None:
     ours, theirs = importlib.import_module("ours_pkg"), importlib.import_module("theirs_pkg")
     assert ours.__all__ == theirs.__all__
     assert dir(ours) == dir(theirs)
+    loaded = [name in sys.modules for name in ("ours_pkg.core", "theirs_pkg.core")]
+    assert loaded == [False, False], "neither package has imported core before its first use"
     assert ours.fit() == theirs.fit()
     assert ours.plot.KIND == theirs.plot.KIND
-    assert lazy_loader is not None
+    assert (ours.plot, theirs.plot) == (
+        sys.modules["ours_pkg.plot"],
+        sys.modules["theirs_pkg.plot"],
+    )
+    assert lazy_loader.__name__ == "lazy_loader"
 
 
 # -- stubs --------------------------------------------------------------------------------------
@@ -233,3 +239,78 @@ def test_resolve_lazy_reports_a_broken_attached_name(tree: Any, ran: list[str]) 
     with pytest.raises(ExceptionGroup) as info:
         importcraft.resolve_lazy()
     assert [str(e) for e in info.value.exceptions] == ["no plot"]
+
+
+SUBMODULES_INIT = """\
+import importcraft
+__getattr__, __dir__, __all__ = importcraft.lazy_attach(__name__, submodules=["plot", "core"])
+"""
+
+
+def test_getattr_goes_once_every_submodule_is_imported_normally(tree: Any, ran: list[str]) -> None:
+    # `import pkg.sub` binds pkg.sub without asking __getattr__: the bookkeeping must notice.
+    make_package(tree, "plainimp", SUBMODULES_INIT)
+    import plainimp.plot
+
+    assert "__getattr__" in vars(plainimp), "core is still pending"
+    import plainimp.core
+
+    assert "__getattr__" not in vars(plainimp), "every attached name is bound"
+    assert plainimp.core.fit() == "fitted"
+    assert ran == ["plot", "core"]
+
+
+def test_getattr_goes_when_the_last_name_comes_from_a_normal_import(
+    tree: Any, ran: list[str]
+) -> None:
+    make_package(tree, "mixedimp", ATTACH_INIT)
+    import mixedimp
+
+    mixedimp.Model, mixedimp.fit, mixedimp.tool
+    import mixedimp.plot  # the last pending name, bound by importlib
+
+    assert "__getattr__" not in vars(mixedimp)
+    assert type(mixedimp) is type(sys), "the package is a plain module again"
+    assert mixedimp.tool() == "the function, not the module"
+
+
+def test_a_submodule_imported_first_does_not_shadow_the_function(tree: Any, ran: list[str]) -> None:
+    make_package(tree, "firstimp", ATTACH_INIT)
+    import firstimp.tool
+
+    assert type(firstimp) is type(sys)
+    assert firstimp.tool() == "the function, not the module"
+    assert firstimp.tool is sys.modules["firstimp.tool"].tool
+
+
+@pytest.mark.usefixtures("ran")
+def test_a_sibling_importing_the_submodule_does_not_shadow_the_function(tree: Any) -> None:
+    # core imports the submodule tool (and so binds firstpkg.tool) before anyone reads it.
+    core = "from .tool import tool as _tool\ndef fit():\n    return _tool()\n"
+    make_package(tree, "siblingimp", ATTACH_INIT, {"core.py": core})
+    import siblingimp
+
+    assert siblingimp.fit() == "the function, not the module"
+    assert siblingimp.tool() == "the function, not the module"
+
+
+def test_a_submodule_imported_before_lazy_attach_ran_is_noticed(tree: Any, ran: list[str]) -> None:
+    init = "from . import plot\n" + SUBMODULES_INIT
+    make_package(tree, "earlyimp", init)
+    import earlyimp
+    import earlyimp.core
+
+    assert "__getattr__" not in vars(earlyimp)
+    assert ran == ["plot", "core"]
+
+
+def test_reloading_a_bound_submodule_leaves_the_package_a_plain_module(
+    tree: Any, ran: list[str]
+) -> None:
+    make_package(tree, "reloadimp", ATTACH_INIT)
+    import reloadimp.plot
+
+    importlib.reload(reloadimp.plot)  # importlib binds nothing on a reload
+    assert type(reloadimp) is type(sys)
+    assert ran == ["plot", "plot"]
+    assert reloadimp.tool() == "the function, not the module"

@@ -99,3 +99,69 @@ def test_registering_the_same_version_twice_is_refused() -> None:
 def test_a_folder_that_is_not_the_package_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="is neither the package's folder"):
         importcraft.register_version("nothere", "1", tmp_path)
+
+
+def test_the_tutorial_form_an_int_version_and_a_py_file(
+    tree: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tree({"path/to/mylib_v2.py": "import mylib\nWHO = 'two'\n"})
+    monkeypatch.chdir(tmp_path)  # the tutorial's path is relative to the working directory
+    importcraft.register_version("mylib", 2, "path/to/mylib_v2.py")
+    importcraft.set_default_version("mylib", 2)
+    import mylib
+    import mylib_v2
+
+    assert mylib is mylib_v2
+    assert mylib_v2.WHO == "two"
+    assert mylib_v2.__version__ == "2"
+    assert mylib_v2.__file__ == str(tmp_path / "path/to/mylib_v2.py"), "Python's own loader"
+    assert mylib_v2.mylib is mylib_v2, "its import of itself stays inside the version"
+
+
+def test_int_and_str_versions_are_one_version(tmp_path: Path) -> None:
+    source = tmp_path / "tool.py"
+    source.write_text("VALUE = 2\n")
+    importcraft.register_version("tool", 2, source)  # an os.PathLike
+    with pytest.raises(ValueError, match="version '2' of 'tool' is already registered"):
+        importcraft.register_version("tool", "2", "VALUE = 3\n")
+    importcraft.set_default_version("tool", "2")
+    assert importlib.import_module("tool").VALUE == 2
+    with pytest.raises(TypeError, match=r"must be a non-empty str or an int, not 2\.0"):
+        importcraft.register_version("tool", 2.0, "X = 1\n")  # type: ignore[arg-type]
+
+
+def test_a_package_keeps_its_own_version(tree: Any, tmp_path: Path) -> None:
+    folder = tree({"own/__init__.py": "__version__ = '3.1.4'\n"}, tmp_path / "three")
+    importcraft.register_version("own", "3", folder)
+    importcraft.register_version("own", "4", "X = 4\n")
+    assert importlib.import_module("own_v3").__version__ == "3.1.4"
+    assert importlib.import_module("own_v4").__version__ == "4"
+
+
+@pytest.mark.parametrize(
+    ("source", "reasons"),
+    [
+        ("/opt/mylib-2.0/mylib_v2.py", "names no existing file or directory"),
+        ("path/to/missing_v2.py", "a one-line text ending in '.py' is taken for a path"),
+        ("def broken(:\n    pass\n", "SyntaxError: "),
+    ],
+)
+def test_a_string_neither_path_nor_source_says_both_readings_failed(
+    source: str, reasons: str
+) -> None:
+    with pytest.raises(ValueError, match="neither a path") as info:
+        importcraft.register_version("nope", 1, source)
+    message = str(info.value)
+    assert message.startswith("register_version('nope', '1'): the source ")
+    assert "is neither a path (" in message
+    assert "nor valid source text (" in message
+    assert reasons in message
+    assert importcraft.hooks() == [], "a refused registration changes nothing"
+
+
+def test_a_missing_path_object_or_a_file_that_is_not_python_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"the source path .*gone\.py' does not exist"):
+        importcraft.register_version("nope", 1, tmp_path / "gone.py")
+    (tmp_path / "data.txt").write_text("x")
+    with pytest.raises(ValueError, match=r"is a file but not a \.py file"):
+        importcraft.register_version("nope", 1, str(tmp_path / "data.txt"))

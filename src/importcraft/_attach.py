@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+from types import ModuleType
+
+from ._loaders import WrappingLoader, wrap_loader
+from ._router import DECORATE, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     import ast
     from collections.abc import Callable, Iterable, Mapping
+    from importlib.machinery import ModuleSpec
 
     Attach = tuple[Callable[[str], object], Callable[[], list[str]], list[str]]
 
@@ -49,31 +54,67 @@ def _attach(
     names = sorted(submodules | attrs.keys())
     exported = list(all_names) if all_names is not None else names
     unresolved = set(names)
+    # Attributes that a submodule of the same name must not shadow (the function wins).
+    functions = {name for name, (_, attribute) in attrs.items() if attribute is not None}
+    prefix = package_name + "."
+    rule: list[AttachRule] = []
+
+    def notice() -> None:
+        """Count the names bound without ``__getattr__``; drop ``__getattr__`` when none is left.
+
+        ``import pkg.sub`` (and a sibling's ``from . import sub``) binds ``pkg.sub`` without
+        asking ``__getattr__``. For a plain attached submodule that binding is the answer; for
+        an attribute named like a submodule it is a shadow, removed so ``__getattr__`` gives the
+        attribute, as in a package whose ``__init__`` imports it eagerly.
+        """
+        package = sys.modules.get(package_name)
+        if package is None:
+            return
+        namespace = package.__dict__
+        if namespace.get("__getattr__", __getattr__) is not __getattr__:
+            return  # a reloaded package: its namespace belongs to another lazy_attach call
+        for name in namespace.keys() & unresolved:
+            if name in functions and namespace[name] is sys.modules.get(prefix + name):
+                del namespace[name]
+            else:
+                unresolved.discard(name)
+        if not unresolved and namespace.get("__getattr__") is __getattr__:
+            # CPython does not specialise attribute reads on a module with a __getattr__
+            # (each costs 2-3 times as much): with every name resolved it can go.
+            del namespace["__getattr__"]
+            if rule:
+                from ._router import ROUTER
+
+                ROUTER.remove(rule)
+                rule.clear()
 
     def __getattr__(name: str) -> object:
         import importlib
 
+        package = sys.modules.get(package_name)
+        if package is not None and type(package) is _Binding:
+            _module_setattr(package, "__class__", ModuleType)  # a binding that never came
+        notice()
+        if package is not None and name in package.__dict__:
+            return package.__dict__[name]  # bound by an import since the read began
         if name in submodules:
-            value: object = importlib.import_module(f"{package_name}.{name}")
+            value: object = importlib.import_module(prefix + name)
         elif name in attrs:
             module_name, attribute = attrs[name]
-            module = importlib.import_module(f"{package_name}.{module_name}")
+            module = importlib.import_module(prefix + module_name)
             value = module if attribute is None else getattr(module, attribute)
         else:
             raise AttributeError(f"module {package_name!r} has no attribute {name!r}", name=name)
         # Importing pkg.x binds the submodule as pkg.x; the attribute asked for wins.
         package = sys.modules.get(package_name)
-        if package is not None:
-            namespace = package.__dict__
-            namespace[name] = value
+        if package is not None and name in unresolved:
+            package.__dict__[name] = value
             unresolved.discard(name)
-            if not unresolved and namespace.get("__getattr__") is __getattr__:
-                # CPython does not specialise attribute reads on a module with a __getattr__
-                # (each costs 2-3 times as much): with every name resolved it can go.
-                del namespace["__getattr__"]
+            notice()
         return value
 
     __getattr__.importcraft_unresolved = unresolved  # type: ignore[attr-defined]
+    __getattr__.importcraft_notice = notice  # type: ignore[attr-defined]
 
     def __dir__() -> list[str]:
         return list(exported)
@@ -83,7 +124,79 @@ def _attach(
     if eager():
         for name in names:
             __getattr__(name)
+    elif names:
+        from ._router import ROUTER
+
+        # Submodules imported by name (import pkg.sub) are bound by importlib, not through
+        # __getattr__: this rule tells notice() when, so its bookkeeping stays true.
+        stale = [
+            r for r in ROUTER.all_rules() if isinstance(r, AttachRule) and r.key == package_name
+        ]
+        rule.append(AttachRule(package_name, unresolved, __getattr__))
+        ROUTER.replace(stale, rule)
+        notice()  # submodules the package imported before calling lazy_attach
     return __getattr__, __dir__, list(exported)
+
+
+# An attached package's loader wrapper goes around every other (post-import hooks included), so
+# that nothing runs between its after() and importlib binding the submodule to the package.
+ORDER_ATTACH = 40
+
+
+class AttachRule(Rule):
+    """Watches the loads of a lazily attached package's submodules named like attached names.
+
+    Once such a submodule's body has run, importlib binds it to the package with ``setattr``,
+    which ``__getattr__`` never sees. Just before that, the package's class becomes
+    :class:`_Binding` for that one ``setattr``, which then tells the package's ``notice()``.
+    """
+
+    __slots__ = ("getattr_", "unresolved")
+
+    def __init__(self, package_name: str, unresolved: set[str], getattr_: object) -> None:
+        super().__init__(DECORATE, package_name, order=ORDER_ATTACH)
+        self.unresolved = unresolved  # the package's pending names, shared with its __getattr__
+        self.getattr_ = getattr_
+
+    def decorate(self, spec: ModuleSpec) -> ModuleSpec:
+        parent, _, child = spec.name.rpartition(".")
+        if parent == self.key and child in self.unresolved:
+            return wrap_loader(spec, lambda original: _AttachLoader(original, self, child))
+        return spec
+
+
+class _AttachLoader(WrappingLoader):
+    def __init__(self, original: object, rule: AttachRule, child: str) -> None:
+        super().__init__(original)
+        self.rule = rule
+        self.child = child
+
+    def after(self, module: ModuleType) -> None:
+        package = sys.modules.get(self.rule.key or "")
+        if (
+            type(package) is ModuleType
+            and self.child in self.rule.unresolved  # still pending (a reload binds nothing)
+            and package.__dict__.get("__getattr__") is self.rule.getattr_
+        ):
+            _module_setattr(package, "__class__", _Binding)
+
+
+class _Binding(ModuleType):
+    """The class of an attached package between a submodule's body and its binding.
+
+    Only ever for that one ``setattr`` (importlib's, binding the submodule): it puts the plain
+    module class back first, so reads of the package are never slowed for longer.
+    """
+
+    def __setattr__(self, name: str, value: object) -> None:
+        _module_setattr(self, "__class__", ModuleType)
+        _module_setattr(self, name, value)
+        notice = getattr(self.__dict__.get("__getattr__"), "importcraft_notice", None)
+        if notice is not None:
+            notice()
+
+
+_module_setattr = ModuleType.__setattr__
 
 
 def lazy_attach_stub(package_name: str, filename: str) -> Attach:

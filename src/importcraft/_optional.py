@@ -50,21 +50,62 @@ def _missing(name: str, exc: ModuleNotFoundError) -> bool:
     return bool(missing) and (name == missing or name.startswith(missing + "."))
 
 
+def _import(name: str) -> ModuleType:
+    """``importlib.import_module(name)``, refusing a lazy placeholder for a module not there.
+
+    ``lazy_import(name, check=False)`` puts a placeholder in ``sys.modules`` without looking
+    the module up; an import finds it there, so it would pass for the module itself.
+    """
+    import importlib
+
+    module = sys.modules.get(name)
+    lazy = sys.modules.get("importcraft._lazy")  # not loaded: no module can be lazy
+    if (
+        module is not None
+        and lazy is not None
+        and lazy.is_lazy(module)
+        and getattr(module, "__spec__", None) is None  # check=True found it at declaration
+        and not _findable(name)
+    ):
+        raise ModuleNotFoundError(
+            f"No module named {name!r} (sys.modules holds a lazy placeholder for it, "
+            "declared with check=False, but no finder finds the module)",
+            name=name,
+        )
+    return importlib.import_module(name)
+
+
+def _findable(name: str) -> bool:
+    """Whether a finder of ``sys.meta_path`` has a spec for ``name``, importing no module."""
+    parent_name, _, _ = name.rpartition(".")
+    path = None
+    if parent_name:
+        parent = _import(parent_name)  # Python imports a package before its submodules
+        path = getattr(parent, "__path__", None)
+        if path is None:
+            return False
+    for finder in list(sys.meta_path):
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is not None and find_spec(name, path, None) is not None:
+            return True
+    return False
+
+
 def optional(name: str) -> ModuleType | None:
     """Module ``name``, or ``None`` if it is not installed.
 
     Only the module's own absence gives ``None``: a module that is installed but fails to
-    import (a broken dependency of its own, a syntax error) raises as usual. Example::
+    import (a broken dependency of its own, a syntax error) raises as usual. A lazy placeholder
+    in ``sys.modules`` (``lazy_import(name, check=False)``) counts only if the module exists;
+    it is returned still lazy. Example::
 
         yaml = importcraft.optional("yaml")
         if yaml is not None:
             FORMATS["yaml"] = yaml.safe_load
     """
-    import importlib
-
     check_module_name(name)
     try:
-        return importlib.import_module(name)
+        return _import(name)
     except ModuleNotFoundError as exc:
         if _missing(name, exc):
             return None
@@ -74,9 +115,12 @@ def optional(name: str) -> ModuleType | None:
 def require(name: str, *, extra: str | None = None, purpose: str | None = None) -> ModuleType:
     """Module ``name``, or a ``ModuleNotFoundError`` that says how to install it.
 
-    The hint uses the distribution's name, which is not always the module's (``yaml`` is
-    ``pip install PyYAML``). With ``extra``, it names the calling package's extra instead
-    (``pip install 'mylib[yaml]'``). ``purpose`` says what it is needed for. Example::
+    The hint names the distribution that provides ``name`` (from installed metadata, then a
+    table of well-known mismatches: ``yaml`` is ``pip install PyYAML``), never a module of the
+    standard library. If the calling package's installed distribution declares an extra for
+    it (``extra``, or the extra whose ``Requires-Dist`` names that distribution), the hint is
+    that extra: ``pip install 'mylib[yaml]'``. ``purpose`` says what the module is needed for.
+    Example::
 
         def load(path):
             yaml = importcraft.require("yaml", extra="yaml", purpose="reading YAML files")
@@ -84,35 +128,100 @@ def require(name: str, *, extra: str | None = None, purpose: str | None = None) 
         # ModuleNotFoundError: reading YAML files needs the module 'yaml', which is not
         # installed. Install it with: pip install 'mylib[yaml]'
     """
-    import importlib
-
     check_module_name(name)
     try:
-        return importlib.import_module(name)
+        return _import(name)
     except ModuleNotFoundError as exc:
         if not _missing(name, exc):
             raise
         needed = f"{purpose} needs" if purpose else "this needs"
-        command = _install_command(name, extra, sys._getframe(1).f_globals.get("__name__"))
+        top = name.partition(".")[0]
+        if top in sys.stdlib_module_names:
+            raise ModuleNotFoundError(
+                f"{needed} the module {name!r}, which cannot be imported here. It belongs to "
+                "Python's standard library, so no pip package provides it: this Python was "
+                "built or packaged without it (some Linux distributions ship it apart), or an "
+                "import policy blocks it",
+                name=name,
+            ) from exc
+        caller = sys._getframe(1).f_globals
+        command = _install_command(name, extra, _calling_package(caller))
         raise ModuleNotFoundError(
             f"{needed} the module {name!r}, which is not installed. Install it with: {command}",
             name=name,
         ) from exc
 
 
+def _calling_package(namespace: dict[str, object]) -> str | None:
+    """The top-level package of the module whose globals are ``namespace`` (None: a script)."""
+    module_name = namespace.get("__name__")
+    if module_name == "__main__":  # python -m pkg.cli runs pkg.cli as __main__
+        spec = namespace.get("__spec__")
+        module_name = getattr(spec, "name", None)
+    return module_name.partition(".")[0] if isinstance(module_name, str) else None
+
+
 def _install_command(name: str, extra: str | None, caller: str | None) -> str:
-    if extra is not None:
-        package = _distribution_of(caller) if caller else None
-        return f"pip install '{package or (caller or name).partition('.')[0]}[{extra}]'"
-    distribution = KNOWN_DISTRIBUTIONS.get(name) or KNOWN_DISTRIBUTIONS.get(
-        name.partition(".")[0], name.partition(".")[0]
+    top = name.partition(".")[0]
+    provider = (
+        _distribution_of(top) or KNOWN_DISTRIBUTIONS.get(name) or KNOWN_DISTRIBUTIONS.get(top, top)
     )
-    return f"pip install {distribution}"
+    own = _distribution_of(caller) if caller else None
+    if own is not None:
+        own_extra = _extra_for(own, extra, provider)
+        if own_extra is not None:
+            return f"pip install '{own}[{own_extra}]'"
+    return f"pip install {provider}"
 
 
-def _distribution_of(module_name: str) -> str | None:
-    """The installed distribution that provides the top-level package of ``module_name``."""
+def _distribution_of(import_name: str) -> str | None:
+    """The installed distribution that provides the top-level package ``import_name``."""
     from importlib.metadata import packages_distributions
 
-    distributions = packages_distributions().get(module_name.partition(".")[0], [])
+    distributions = packages_distributions().get(import_name.partition(".")[0], [])
     return distributions[0] if distributions else None
+
+
+def _normal(name: str) -> str:
+    """A distribution or extra name compared as pip compares them (PEP 503, PEP 685)."""
+    for separator in "_.":
+        name = name.replace(separator, "-")
+    while "--" in name:
+        name = name.replace("--", "-")
+    return name.lower()
+
+
+def _requirement(requirement: str) -> tuple[str, str | None]:
+    """The distribution a ``Requires-Dist`` line names, and the extra its marker needs."""
+    text, _, marker = requirement.partition(";")
+    text = text.strip()
+    end = 0
+    while end < len(text) and (text[end].isalnum() or text[end] in "._-"):
+        end += 1
+    marker = marker.replace(" ", "")
+    at = marker.find("extra==")
+    extra = None
+    if at >= 0 and marker[at + 7 : at + 8] in ("'", '"'):
+        quote = marker[at + 7]
+        extra = marker[at + 8 :].partition(quote)[0]
+    return text[:end], extra
+
+
+def _extra_for(distribution: str, extra: str | None, provider: str) -> str | None:
+    """The extra of ``distribution`` to suggest: ``extra`` if it declares it, else the one
+    whose requirements name ``provider``; None if there is none."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        fields = metadata(distribution)
+    except PackageNotFoundError:
+        return None
+    declared: dict[str, str] = {_normal(e): e for e in fields.get_all("Provides-Extra") or []}
+    if extra is not None:
+        return declared.get(_normal(extra))
+    wanted = _normal(provider)
+    for line in fields.get_all("Requires-Dist") or []:
+        required, needs = _requirement(line)
+        if needs is not None and _normal(required) == wanted:
+            return declared.get(_normal(needs), needs)
+    return None

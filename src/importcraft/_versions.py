@@ -66,21 +66,26 @@ def _swap_catalog(change: dict[str, dict[str, str]]) -> None:
 
 
 def register_version(
-    name: str, version: str, source: str | os.PathLike[str] | Mapping[str, str | bytes]
+    name: str,
+    version: str | int,
+    source: str | os.PathLike[str] | bytes | Mapping[str, str | bytes],
 ) -> _state.Hook:
     """Make ``import name_vX`` load version ``X`` of module or package ``name``.
 
-    ``source`` is the module's source text, a mapping for a package (as for
-    :func:`~importcraft.virtual`: ``{"mylib": ..., "mylib.util": ...}``), or a directory: the
-    package's own folder, or a folder holding it. Version ``2.1`` is imported as
-    ``mylib_v2_1``. The module gets ``__version__``. Inside a version, the package's absolute
-    imports of itself (``from mylib import util``) resolve to that same version, so two
-    versions live side by side without cross-talk. Example::
+    ``version`` is a ``str`` or an ``int``; ``2`` and ``"2"`` name the same version. ``source``
+    is a path (``str`` or ``os.PathLike``) to the version's ``.py`` file, to the package's own
+    folder or to a folder holding it; or the module's source text; or a mapping for a package
+    (as for :func:`~importcraft.virtual`: ``{"mylib": ..., "mylib.util": ...}``). A string is a
+    path if one exists there, else source text; one that is neither raises ``ValueError``
+    saying why each reading failed. Version ``2.1`` is imported as ``mylib_v2_1``. The module
+    gets ``__version__`` (the version as a string) unless it defines its own. Inside a version,
+    the package's absolute imports of itself (``from mylib import util``) resolve to that same
+    version, so two versions live side by side without cross-talk. Example::
 
-        importcraft.register_version("mylib", "1", "/opt/mylib-1.4/mylib")
-        importcraft.register_version("mylib", "2", "/opt/mylib-2.0/mylib")
+        importcraft.register_version("mylib", 1, "/opt/mylib-1.4/mylib")
+        importcraft.register_version("mylib", 2, "path/to/mylib_v2.py")
         import mylib_v1, mylib_v2
-        importcraft.set_default_version("mylib", "2")    # import mylib gives mylib_v2
+        importcraft.set_default_version("mylib", 2)    # import mylib gives mylib_v2
     """
     from ._install import install
     from ._post_import import add_callback
@@ -89,39 +94,57 @@ def register_version(
     from .transformers import ImportRewriter
 
     check_module_name(name)
-    if not isinstance(version, str) or not version:
-        raise TypeError(f"register_version(): the version must be a non-empty str, not {version!r}")
+    version = _version_text("register_version", version)
     target = versioned_name(name, version)
     check_module_name(target, f"the module name of version {version!r}")
     catalog = _catalog()
     if catalog is not None and version in catalog.versions.get(name, {}):
         raise ValueError(f"version {version!r} of {name!r} is already registered")
 
-    served: Source
-    if isinstance(source, os.PathLike) or (
-        isinstance(source, str) and "\n" not in source and os.path.isdir(source)
-    ):
-        served = DirectorySource(_package_folder(name, os.fspath(source)))
-    elif isinstance(source, str | bytes):
+    served: Source | None = None
+    module_file: str | None = None
+    if isinstance(source, str | os.PathLike):
+        path = _path_of(name, version, source)
+        if path is None:  # source text
+            served = DictSource({"": os.fspath(source)})
+        elif os.path.isdir(path):
+            served = DirectorySource(_package_folder(name, path))
+        else:
+            module_file = path
+    elif isinstance(source, bytes):
+        _check_source(name, version, source)
         served = DictSource({"": source})
     else:
         served = DictSource(_relative(name, source))
 
     description = f"register_version({name!r}, {version!r})"
     hooks: list[_state.Hook] = []
+    remove_callback = None
     with _state.LOCK:
-        hooks.append(install(served, prefix=target))
-        # The version's absolute imports of itself stay inside the version.
-        hooks.append(transform(target, ImportRewriter({name: target})))
+        try:
+            if served is not None:
+                hooks.append(install(served, prefix=target))
+            else:
+                file_rule = FileRule(target, module_file or "")
+                ROUTER.add([file_rule])
+                hooks.append(_state.register(f"{description}: {module_file}", file_rule.remove))
+            # The version's absolute imports of itself stay inside the version.
+            hooks.append(transform(target, ImportRewriter({name: target})))
 
-        def set_version(module: ModuleType) -> None:
-            module.__version__ = version  # type: ignore[attr-defined]
+            def set_version(module: ModuleType) -> None:
+                if "__version__" not in vars(module):  # the package's own wins
+                    module.__version__ = version  # type: ignore[attr-defined]
 
-        remove_callback = add_callback(target, set_version, strict=True)
-        versions = dict(catalog.versions) if catalog is not None else {}
-        versions[name] = {**versions.get(name, {}), version: target}
-        _swap_catalog(versions)
-
+            remove_callback = add_callback(target, set_version, strict=True)
+            versions = dict(catalog.versions) if catalog is not None else {}
+            versions[name] = {**versions.get(name, {}), version: target}
+            _swap_catalog(versions)
+        except BaseException:  # all or nothing
+            if remove_callback is not None:
+                remove_callback()
+            for hook in reversed(hooks):
+                hook.remove()
+            raise
         undo_parts = _state.take_over(hooks)
 
         def undo() -> None:
@@ -135,15 +158,96 @@ def register_version(
         return _state.register(description, undo)
 
 
-def set_default_version(name: str, version: str) -> _state.Hook:
+class FileRule(Rule):
+    """Serves one versioned module from its ``.py`` file, with Python's own file loader."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, target: str, path: str) -> None:
+        super().__init__(RESOLVE, target, exact=True)
+        self.path = path
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> ModuleSpec | None:
+        from importlib.util import spec_from_file_location
+
+        return spec_from_file_location(fullname, self.path)
+
+    def remove(self) -> None:
+        ROUTER.remove([self])
+
+
+def _version_text(function: str, version: object) -> str:
+    """The version as the text it prints as: ``2`` and ``"2"`` are one version."""
+    if isinstance(version, bool) or not isinstance(version, str | int) or version == "":
+        raise TypeError(
+            f"{function}(): the version must be a non-empty str or an int, not {version!r}"
+        )
+    return str(version)
+
+
+def _path_of(name: str, version: str, source: str | os.PathLike[str]) -> str | None:
+    """The file or folder ``source`` names, or None if it is source text; else ValueError."""
+    where = f"register_version({name!r}, {version!r})"
+    if isinstance(source, os.PathLike):
+        path = os.fspath(source)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"{where}: the source path {path!r} does not exist")
+    elif "\n" not in source and "\r" not in source and os.path.exists(source):
+        path = source
+    else:
+        text = source
+        problem = _check_source(name, version, text, raise_=False)
+        one_line = "\n" not in text.strip()
+        if problem is None and not (one_line and text.strip().endswith(".py")):
+            return None
+        as_path = "it names no existing file or directory" if one_line else "it has line breaks"
+        as_source = problem or "a one-line text ending in '.py' is taken for a path"
+        raise ValueError(
+            f"{where}: the source {text if len(text) < 80 else text[:77] + '...'!r} is "
+            f"neither a path ({as_path}) nor valid source text ({as_source}); pass the path "
+            "of an existing .py file or package folder, or the module's source text"
+        )
+    if os.path.isdir(path):
+        return path
+    if not path.endswith(".py"):
+        raise ValueError(
+            f"{where}: the source {path!r} is a file but not a .py file; pass a .py file, "
+            "a package folder or the module's source text"
+        )
+    return os.path.abspath(path)
+
+
+def _check_source(name: str, version: str, text: str | bytes, *, raise_: bool = True) -> str | None:
+    """Compile ``text`` to find a syntax error at registration rather than at import."""
+    try:
+        compile(text, f"<version {version} of {name}>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        if isinstance(exc, SyntaxError):
+            problem = f"SyntaxError: {exc.msg} (line {exc.lineno})"
+        else:
+            problem = f"{type(exc).__name__}: {exc}"
+        if raise_:
+            raise ValueError(
+                f"register_version({name!r}, {version!r}): the source text is not valid "
+                f"Python: {problem}"
+            ) from None
+        return problem
+    return None
+
+
+def set_default_version(name: str, version: str | int) -> _state.Hook:
     """Make ``import name`` (and ``name.sub``) give the registered version ``version``.
 
-    Raises ``ModuleNotFoundError`` listing the registered versions if ``version`` is not one.
+    ``version`` is written as for :func:`register_version` (``2`` or ``"2"``). Raises
+    ``ModuleNotFoundError`` listing the registered versions if ``version`` is not one.
     It is an :func:`~importcraft.alias` of ``name`` to the versioned module.
     """
     from ._aliases import alias
 
     check_module_name(name)
+    version = _version_text("set_default_version", version)
     catalog = _catalog()
     known = catalog.versions.get(name, {}) if catalog is not None else {}
     if version not in known:
