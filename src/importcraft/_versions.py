@@ -110,9 +110,14 @@ def register_version(
     description = f"register_version({name!r}, {version!r})"
     hooks: list[_state.Hook] = []
     with _state.LOCK:
-        hooks.append(install(served, prefix=target))
-        # The version's absolute imports of itself stay inside the version.
-        hooks.append(transform(target, ImportRewriter({name: target})))
+        try:
+            hooks.append(install(served, prefix=target))
+            # The version's absolute imports of itself stay inside the version.
+            hooks.append(transform(target, ImportRewriter({name: target})))
+        except BaseException:
+            for hook in reversed(hooks):  # all or nothing, also when a warning is an error
+                hook.remove()
+            raise
 
         def set_version(module: ModuleType) -> None:
             module.__version__ = version  # type: ignore[attr-defined]
