@@ -18,12 +18,15 @@ if TYPE_CHECKING:
 class SourceRule(Rule):
     """Serves the names a source holds, under ``prefix`` or at the top level."""
 
-    __slots__ = ("prefix", "source")
+    __slots__ = ("owner", "prefix", "source")
 
-    def __init__(self, stage: int, key: str | None, source: Source, prefix: str | None) -> None:
+    def __init__(
+        self, stage: int, key: str | None, source: Source, prefix: str | None, owner: object
+    ) -> None:
         super().__init__(stage, key)
         self.source = source
         self.prefix = prefix
+        self.owner = owner  # the same object for every rule of one install() call
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
@@ -224,36 +227,40 @@ def _install(
         args += ["fallback=True"] if fallback else []
         description = f"install({', '.join(args)})"
 
+    owner = object()
+
     def make_rules() -> list[Rule]:
         if prefix is not None:
-            return [SourceRule(stage, prefix, source, prefix)]
-        return _top_level_rules(source, stage)
+            return [SourceRule(stage, prefix, source, prefix, owner)]
+        return _top_level_rules(source, stage, owner)
 
-    current = make_rules()  # may raise: nothing has been changed yet
+    def current() -> list[Rule]:
+        # Read from the router rather than kept here: isolated() may have put back the rules
+        # of before a refresh.
+        return [r for r in ROUTER.all_rules() if isinstance(r, SourceRule) and r.owner is owner]
+
+    rules = make_rules()  # may raise: nothing has been changed yet
 
     def refresh() -> None:
-        nonlocal current
         source.invalidate_caches()
         if prefix is None:
             with _state.LOCK:
-                new = make_rules()
-                ROUTER.replace(current, new)
-                current = new
+                ROUTER.replace(current(), make_rules())
 
     def undo() -> None:
         ROUTER.remove_cache_clearer(refresh)
-        ROUTER.remove(current)
+        ROUTER.remove(current())
         if not any(isinstance(rule, SourceRule) for rule in ROUTER.all_rules()):
             _state.remove_path_hook(PATH_HOOK, PATH_HOOK.finders)
 
     with _state.LOCK:
-        ROUTER.add(current)
+        ROUTER.add(rules)
         ROUTER.add_cache_clearer(refresh)
         _state.insert_path_hook(PATH_HOOK)
         return _state.register(description, undo)
 
 
-def _top_level_rules(source: Source, stage: int) -> list[Rule]:
+def _top_level_rules(source: Source, stage: int, owner: object) -> list[Rule]:
     from ._errors import raise_user_error
 
     try:
@@ -261,7 +268,7 @@ def _top_level_rules(source: Source, stage: int) -> list[Rule]:
     except Exception as exc:
         raise_user_error(source, "roots()", exc)
     if roots is None:
-        return [SourceRule(stage, None, source, None)]
+        return [SourceRule(stage, None, source, None, owner)]
     if isinstance(roots, str | bytes) or not hasattr(roots, "__iter__"):
         raise TypeError(
             f"{source!r}.roots() returned {roots!r} ({type(roots).__name__}); it must return an "
@@ -281,5 +288,5 @@ def _top_level_rules(source: Source, stage: int) -> list[Rule]:
             raise type(exc)(f"{source!r}.roots(): {exc}") from None
         if "." in root:
             raise ValueError(f"{source!r}.roots() returned {root!r}, which is not top-level")
-        rules.append(SourceRule(stage, root, source, None))
+        rules.append(SourceRule(stage, root, source, None, owner))
     return rules
