@@ -179,3 +179,32 @@ def test_kinds_literal_is_still_accepted() -> None:
 
     importcraft.mount("good", Good("module"))
     assert importlib.import_module("good.thing").x == 1
+
+
+@pytest.mark.parametrize("children", ["ab", ["a.b"], ["bad-name"], [3]])
+def test_submodules_that_are_not_names_are_refused_when_listed(children: Any) -> None:
+    import pkgutil
+
+    class Listing(Kinds):
+        def submodules(self, name: str) -> Any:
+            return children
+
+    importcraft.mount("listing", Listing("module"))
+    package = importlib.import_module("listing")
+    with pytest.raises(importcraft.ImportcraftError, match=r"submodules\(''\) of Kinds\(\)"):
+        list(pkgutil.iter_modules(package.__path__))
+
+
+def test_a_custom_source_lists_what_submodules_returns() -> None:
+    import pkgutil
+
+    class Listing(Kinds):
+        def submodules(self, name: str) -> list[str]:
+            return ["b", "a"] if name == "" else []
+
+    importcraft.mount("listed", Listing("module"))
+    package = importlib.import_module("listed")
+    assert [m.name for m in pkgutil.iter_modules(package.__path__, "listed.")] == [
+        "listed.a",
+        "listed.b",
+    ]

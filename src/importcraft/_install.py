@@ -124,6 +124,10 @@ class SourcePathFinder:
                 source, f"submodules({name!r})", children, "an iterable of names", self.package
             )
         for child in sorted(set(children)):
+            if not (isinstance(child, str) and child.isidentifier() and "." not in child):
+                raise user_value_error(
+                    source, f"submodules({name!r})", child, "identifiers without dots", self.package
+                )
             fullname = f"{self.package}.{child}"
             spec = source.find_spec(fullname, f"{name}.{child}" if name else child)
             if spec is not None:
