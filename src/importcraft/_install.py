@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from . import _state
 from ._names import check_module_name
 from ._router import FALLBACK, RESOLVE, ROUTER, Rule
@@ -260,7 +262,8 @@ def _install(
     with _state.LOCK:
         ROUTER.add(rules)
         ROUTER.add_cache_clearer(refresh)
-        _state.insert_path_hook(PATH_HOOK)
+        if not any(hook is PATH_HOOK for hook in sys.path_hooks):
+            _state.insert_path_hook(PATH_HOOK)  # also forgets entries no hook accepted so far
         return _state.register(description, undo)
 
 
