@@ -94,7 +94,7 @@ class Source:
         """
         return ()
 
-    def read_source(self, name: str, fullname: str) -> str | bytes:
+    def _read_source(self, name: str, fullname: str) -> str | bytes:
         """:meth:`get_source`, checked: what importcraft's loaders call to read the text."""
         try:
             text = self.get_source(name)
