@@ -126,3 +126,11 @@ def test_lookup_and_get_source_answer_like_any_source(tree: Any) -> None:
     assert source.lookup("p.zzz") is None
     assert source.get_source("p.m") == "x = 1\n"
     assert source.roots() == ["p"]
+
+
+def test_a_file_no_import_statement_can_spell_is_skipped_not_fatal(tree: Any) -> None:
+    root = tree({"\ufb01le.py": "x = 1", "plain.py": "y = 2"})
+    source = importcraft.DirectorySource(str(root))
+    assert source.roots() == ["plain"]
+    importcraft.install(source)
+    assert importlib.import_module("plain").y == 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import sys
 
 import pytest
 
@@ -95,3 +96,50 @@ def test_it_reads_os_environ_by_default() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["example.org", "6543"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "attribute"),
+    [
+        ("DATABASE___NAME__", "__name__"),
+        ("DATABASE___SPEC__", "__spec__"),
+        ("DATABASE___PATH__", "__path__"),
+    ],
+)
+def test_a_variable_that_would_set_module_metadata_is_refused(
+    variable: str, attribute: str
+) -> None:
+    environ = {"DATABASE_HOST": "db", variable: "oops"}
+    importcraft.mount("config", importcraft.EnvSource(environ=environ))
+    with pytest.raises(importcraft.ImportcraftError) as info:
+        importlib.import_module("config.database")
+    assert f"variable {variable!r} would set {attribute!r} of module 'database'" in str(info.value)
+    assert "reserved" in str(info.value)
+    assert info.value.__notes__ == [
+        "raised by get_source('database') of EnvSource(strict=False) while importing "
+        "'config.database'"
+    ]
+    assert "config.database" not in sys.modules
+
+
+def test_dunder_like_names_that_are_not_reserved_still_load() -> None:
+    environ = {"APP___X": "1", "APP_X__": "2", "APP____": "3"}
+    importcraft.mount("config", importcraft.EnvSource(environ=environ))
+    from config import app
+
+    assert (app.__x, app.x__, app.___) == ("1", "2", "3")
+
+
+def test_a_variable_with_a_non_ascii_name_is_refused_not_case_guessed() -> None:
+    # "ß".lower() is "ß" but "SS".lower() is "ss"; "İ".lower() is two characters: any mapping
+    # would be a guess, so the variable is named in an error instead.
+    importcraft.mount("config", importcraft.EnvSource(environ={"DB_STRAßE": "x", "DB_HOST": "h"}))
+    with pytest.raises(importcraft.ImportcraftError, match="variable 'DB_STRAßE' of section 'db'"):
+        importlib.import_module("config.db")
+
+
+def test_a_non_ascii_section_is_not_found_and_says_why() -> None:
+    importcraft.mount("config", importcraft.EnvSource(environ={"STRASSE_X": "1"}))
+    with pytest.raises(ModuleNotFoundError, match="only ASCII names are upper-cased") as info:
+        importlib.import_module("config.straße")
+    assert "while importing 'config.straße'" in info.value.__notes__[0]

@@ -80,8 +80,9 @@ def test_a_source_missing_its_methods_says_which() -> None:
             return "module"
 
     importcraft.mount("half", Half())
-    with pytest.raises(NotImplementedError, match="Half must define get_source"):
+    with pytest.raises(importcraft.ImportcraftError, match="Half must define get_source") as info:
         importlib.import_module("half.x")
+    assert isinstance(info.value.__cause__, NotImplementedError)
     assert "half.x" not in sys.modules
 
 

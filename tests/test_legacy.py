@@ -297,3 +297,35 @@ def test_find_loader_namespace_portions_are_honoured() -> None:
     import spread
 
     assert list(spread.__path__) == ["portion://a/spread"]
+
+
+class ExplodingImporter(DictImporter):
+    def find_module(self, fullname: str, path: object = None) -> Any:
+        if fullname == "explodes":
+            raise LookupError("index is corrupt")
+        return None
+
+    def __repr__(self) -> str:
+        return "ExplodingImporter()"
+
+
+def test_a_find_module_that_raises_is_named_and_chained() -> None:
+    importcraft.install_legacy(ExplodingImporter({}))
+    with pytest.raises(importcraft.ImportcraftError) as info:
+        import explodes  # noqa: F401
+    assert str(info.value) == (
+        "find_module('explodes') of ExplodingImporter() raised LookupError: index is corrupt "
+        "while importing 'explodes'"
+    )
+    assert isinstance(info.value.__cause__, LookupError)
+
+
+def test_a_path_importer_whose_find_module_raises_is_named() -> None:
+    class Exploding(SchemeImporter):
+        def find_module(self, fullname: str, path: object = None) -> Any:
+            raise LookupError(f"cannot look up {fullname}")
+
+    importcraft.install_legacy(path_hook=Exploding)
+    sys.path.append("scheme://boom")
+    with pytest.raises(importcraft.ImportcraftError, match=r"find_module\('nowhere_mod'\) of "):
+        import nowhere_mod  # noqa: F401

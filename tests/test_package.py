@@ -14,8 +14,10 @@ from .conftest import run_python
 
 
 def test_every_public_name_resolves_and_is_listed() -> None:
+    assert set(importcraft.__all__) == set(importcraft._LAZY)
     for name in importcraft.__all__:
-        assert getattr(importcraft, name) is not None
+        defining = importlib.import_module(importcraft._LAZY[name])
+        assert getattr(importcraft, name) is getattr(defining, name)
         assert name in dir(importcraft)
 
 

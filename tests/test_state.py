@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 import types
 
@@ -141,3 +142,17 @@ def test_isolated_cannot_be_entered_twice() -> None:
     block = importcraft.isolated()
     with block, pytest.raises(RuntimeError, match="already active"):
         block.__enter__()
+
+
+def test_a_source_refreshed_inside_isolated_is_removed_whole_after_it() -> None:
+    mapping = {"before_refresh": ""}
+    hook = importcraft.virtual(mapping)
+    with importcraft.isolated():
+        mapping["added_inside"] = ""
+        importlib.invalidate_caches()
+        assert importlib.util.find_spec("added_inside") is not None
+    del mapping["added_inside"]
+    assert importlib.util.find_spec("before_refresh") is not None
+    hook.remove()
+    assert ROUTER.all_rules() == []
+    assert importlib.util.find_spec("before_refresh") is None

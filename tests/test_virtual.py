@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.resources
+import importlib.util
 import inspect
-import io
 import linecache
-import pdb
 import pkgutil
 import sys
 import traceback
@@ -69,7 +68,7 @@ def test_spec_is_complete() -> None:
     assert loader.is_package("pkg.mod") is False  # type: ignore[union-attr]
     assert loader.get_filename("pkg.mod") == spec.origin  # type: ignore[union-attr]
     assert pkg.mod.__loader__ is loader
-    assert pkgutil.get_loader is not None
+    assert importlib.util.find_spec("pkg.mod") is spec
 
 
 def test_code_objects_name_the_module_file_never_string() -> None:
@@ -124,14 +123,23 @@ def test_inspect_and_linecache_read_the_source() -> None:
 
 
 def test_pdb_lists_the_real_lines() -> None:
-    importcraft.virtual({"stepper": "def work():\n    total = 40\n    return total + 2\n"})
-    import stepper
+    # In a fresh interpreter: pdb's settrace would switch coverage off for the rest of the run.
+    result = run_python(
+        """
+        import io, pdb, importcraft
+        importcraft.virtual({"stepper": "def work():\\n    total = 40\\n    return total + 2\\n"})
+        import stepper
 
-    out = io.StringIO()
-    debugger = pdb.Pdb(stdin=io.StringIO("list\ncontinue\n"), stdout=out, readrc=False)
-    assert debugger.runcall(stepper.work) == 42
-    assert "total = 40" in out.getvalue()
-    assert "return total + 2" in out.getvalue()
+        out = io.StringIO()
+        debugger = pdb.Pdb(stdin=io.StringIO("list\\ncontinue\\n"), stdout=out, readrc=False)
+        print(debugger.runcall(stepper.work))
+        print(out.getvalue())
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("42\n")
+    assert "total = 40" in result.stdout
+    assert "return total + 2" in result.stdout
 
 
 def test_syntax_error_names_the_module_file_and_line() -> None:
@@ -259,3 +267,50 @@ def test_bad_mappings_are_refused_at_install_time_and_change_nothing(
 def test_bad_resources_are_refused(resources: dict[str, dict[str, bytes]], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         importcraft.virtual({"pkg": ""}, resources=resources)
+
+
+def test_pkgutil_lists_the_submodules_of_a_virtual_package() -> None:
+    importcraft.virtual(
+        {
+            "plugins": "",
+            "plugins.json_handler": "",
+            "plugins.xml": "",
+            "plugins.xml.sax_handler": "",
+            "other": "",
+        }
+    )
+    import plugins
+
+    found = [(m.name, m.ispkg) for m in pkgutil.iter_modules(plugins.__path__, "plugins.")]
+    assert found == [("plugins.json_handler", False), ("plugins.xml", True)]
+    walked = [m.name for m in pkgutil.walk_packages(plugins.__path__, "plugins.")]
+    assert walked == ["plugins.json_handler", "plugins.xml", "plugins.xml.sax_handler"]
+    # The classic namespace-plugin discovery: import what is listed.
+    loaded = [
+        importlib.import_module(m.name) for m in pkgutil.iter_modules(plugins.__path__, "plugins.")
+    ]
+    assert loaded[0] is sys.modules["plugins.json_handler"]
+
+
+def test_pkgutil_lists_a_mounted_dict_source_and_its_finder_finds() -> None:
+    importcraft.mount("ext", importcraft.DictSource({"": "", "one": "x = 1", "two.three": ""}))
+    import ext
+
+    infos = list(pkgutil.iter_modules(ext.__path__))
+    assert [(m.name, m.ispkg) for m in infos] == [("one", False), ("two", True)]
+    spec = infos[0].module_finder.find_spec("ext.one")  # type: ignore[call-arg]
+    assert spec is not None
+    assert spec.origin == "<virtual>/ext/one.py"
+    assert infos[0].module_finder.find_spec("ext.missing") is None  # type: ignore[call-arg]
+
+
+def test_the_path_hook_goes_with_the_last_source() -> None:
+    hooks_before = list(sys.path_hooks)
+    hook = importcraft.virtual({"gone.a": ""})
+    import gone
+
+    assert [m.name for m in pkgutil.iter_modules(gone.__path__)] == ["a"]
+    hook.remove()
+    assert sys.path_hooks == hooks_before
+    assert "<virtual>/gone" not in sys.path_importer_cache
+    assert list(pkgutil.iter_modules(gone.__path__)) == []

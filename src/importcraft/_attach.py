@@ -38,6 +38,9 @@ def lazy_attach(
     shadowed by the submodule). With ``IMPORTCRAFT_EAGER=1`` (or ``EAGER_IMPORT=1``) everything is
     imported at once.
     """
+    from ._names import check_module_name
+
+    check_module_name(package_name, "lazy_attach() package name")
     attrs: dict[str, tuple[str, str | None]] = {
         attr: (module, attr) for module, names in (submod_attrs or {}).items() for attr in names
     }

@@ -6,6 +6,10 @@ working: an import refused by a policy is a ``ModuleNotFoundError``.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
+if TYPE_CHECKING:
+    from typing import NoReturn
+
 __all__ = ["ImportBlockedError", "ImportcraftError", "ImportcraftWarning"]
 
 
@@ -41,3 +45,31 @@ class ImportcraftWarning(UserWarning):
 
         warnings.simplefilter("error", importcraft.ImportcraftWarning)
     """
+
+
+def raise_user_error(
+    obj: object, stage: str, exc: Exception, fullname: str | None = None
+) -> NoReturn:
+    """Raise for ``exc``, which ``obj``'s ``stage`` (user code run by importcraft) raised.
+
+    An ``ImportError`` is the user object's own way of saying it cannot import (and an
+    :class:`ImportcraftError` already says what is wrong): it is raised again unchanged but for
+    a note naming the object and the stage, so ``except ImportError`` fallbacks keep working.
+    Anything else is a bug in the user object, which such a fallback must not hide: it becomes
+    an :class:`ImportcraftError` naming the module, the object and the stage, chained to ``exc``.
+    """
+    where = f" while importing {fullname!r}" if fullname is not None else ""
+    if isinstance(exc, ImportError | ImportcraftError):
+        exc.add_note(f"raised by {stage} of {obj!r}{where}")
+        raise exc
+    raise ImportcraftError(f"{stage} of {obj!r} raised {type(exc).__name__}: {exc}{where}") from exc
+
+
+def user_value_error(
+    obj: object, stage: str, value: object, expected: str, fullname: str
+) -> ImportcraftError:
+    """An :class:`ImportcraftError` for a user object whose ``stage`` returned a wrong value."""
+    return ImportcraftError(
+        f"{stage} of {obj!r} returned {value!r} ({type(value).__name__}) while importing "
+        f"{fullname!r}; it must return {expected}"
+    )

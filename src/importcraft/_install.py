@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from . import _state
 from ._names import check_module_name
 from ._router import FALLBACK, RESOLVE, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterator, Mapping, Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
@@ -18,12 +20,15 @@ if TYPE_CHECKING:
 class SourceRule(Rule):
     """Serves the names a source holds, under ``prefix`` or at the top level."""
 
-    __slots__ = ("prefix", "source")
+    __slots__ = ("owner", "prefix", "source")
 
-    def __init__(self, stage: int, key: str | None, source: Source, prefix: str | None) -> None:
+    def __init__(
+        self, stage: int, key: str | None, source: Source, prefix: str | None, owner: object
+    ) -> None:
         super().__init__(stage, key)
         self.source = source
         self.prefix = prefix
+        self.owner = owner  # the same object for every rule of one install() call
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
@@ -36,6 +41,117 @@ class SourceRule(Rule):
         else:
             name = fullname[len(prefix) + 1 :]
         return self.source.find_spec(fullname, name, target)
+
+    def inner_name(self, fullname: str) -> str | None:
+        """The name of ``fullname`` inside the source, or ``None`` if the rule does not cover it."""
+        prefix = self.prefix
+        if prefix is None:
+            return fullname
+        if fullname == prefix:
+            return ""
+        if fullname.startswith(prefix + "."):
+            return fullname[len(prefix) + 1 :]
+        return None
+
+
+class SourcePathHook:
+    """The ``sys.path_hooks`` entry for the ``__path__`` of packages that sources serve.
+
+    Such a package's ``__path__`` is ``["<virtual>/pkg"]``: no directory, so no path-entry finder
+    of Python's accepts it and ``pkgutil.iter_modules(pkg.__path__)`` would list nothing. This
+    hook accepts exactly those entries while a source serves the package, with a finder that lists
+    the source's submodules. Any other entry is refused after one string test, once (importlib
+    caches the answer per entry).
+    """
+
+    def __init__(self) -> None:
+        self.finders: dict[str, SourcePathFinder] = {}  # path entry -> finder made for it
+
+    def __call__(self, entry: str) -> SourcePathFinder:
+        if not (isinstance(entry, str) and entry.startswith("<") and ">/" in entry):
+            raise ImportError("not the path of a package served by an importcraft source")
+        label, _, stem = entry[1:].partition(">/")
+        finder = SourcePathFinder(label, stem.replace("/", "."), entry)
+        if finder.serving() is None:
+            raise ImportError(f"no importcraft source serves a package at {entry!r}")
+        with _state.LOCK:
+            self.finders[entry] = finder
+        return finder
+
+    def __repr__(self) -> str:
+        return "<importcraft path hook for packages served by sources>"
+
+
+class SourcePathFinder:
+    """The path-entry finder of one package served by a source: lists and finds its submodules.
+
+    It asks the router's rules each time, so it follows sources being installed and removed.
+    """
+
+    def __init__(self, label: str, package: str, entry: str) -> None:
+        self.label = label
+        self.package = package
+        self.entry = entry
+
+    def serving(self) -> tuple[Source, str] | None:
+        """The source serving the package now, and the package's name inside it."""
+        rules = ROUTER.rules_for(self.package)
+        for stage in (RESOLVE, FALLBACK):
+            for rule in rules:
+                if not (isinstance(rule, SourceRule) and rule.stage == stage):
+                    continue
+                source = rule.source
+                name = rule.inner_name(self.package)
+                if name is None or source.label != self.label:
+                    continue
+                spec = source.find_spec(self.package, name)
+                if spec is not None and spec.submodule_search_locations == [self.entry]:
+                    return source, name
+        return None
+
+    def iter_modules(self, prefix: str = "") -> Iterator[tuple[str, bool]]:
+        """``(prefix + name, is_package)`` for each submodule, as ``pkgutil.iter_modules`` asks."""
+        found = self.serving()
+        if found is None:
+            return
+        source, name = found
+        from ._errors import raise_user_error, user_value_error
+
+        try:
+            children = source.submodules(name)
+        except Exception as exc:
+            raise_user_error(source, f"submodules({name!r})", exc, self.package)
+        if isinstance(children, str | bytes):
+            raise user_value_error(
+                source, f"submodules({name!r})", children, "an iterable of names", self.package
+            )
+        for child in sorted(set(children)):
+            if not (isinstance(child, str) and child.isidentifier() and "." not in child):
+                raise user_value_error(
+                    source, f"submodules({name!r})", child, "identifiers without dots", self.package
+                )
+            fullname = f"{self.package}.{child}"
+            spec = source.find_spec(fullname, f"{name}.{child}" if name else child)
+            if spec is not None:
+                yield prefix + child, spec.submodule_search_locations is not None
+
+    def find_spec(self, fullname: str, target: ModuleType | None = None) -> ModuleSpec | None:
+        """The spec of a submodule of the package, as the router's rule would give it."""
+        package, _, child = fullname.rpartition(".")
+        found = self.serving() if package == self.package else None
+        if found is None:
+            return None
+        source, name = found
+        return source.find_spec(fullname, f"{name}.{child}" if name else child, target)
+
+    def invalidate_caches(self) -> None:
+        """Nothing to forget: the sources' own caches are cleared through the router."""
+
+    def __repr__(self) -> str:
+        return f"<importcraft.SourcePathFinder {self.package!r} at {self.entry!r}>"
+
+
+PATH_HOOK = SourcePathHook()
 
 
 def install(source: Source, *, prefix: str | None = None, fallback: bool = False) -> _state.Hook:
@@ -60,6 +176,11 @@ def mount(prefix: str, source: Source) -> _state.Hook:
         importcraft.mount("plugins", importcraft.DirectorySource("/srv/plugins"))
         import plugins.json_handler          # /srv/plugins/json_handler.py
     """
+    if prefix is None:
+        raise TypeError(
+            f"mount(prefix, source) needs a package name as prefix, not None; to serve "
+            f"{source!r} at the top level use importcraft.install(source)"
+        )
     return _install(source, prefix, False, f"mount({prefix!r}, {source!r})")
 
 
@@ -112,36 +233,55 @@ def _install(
         args += ["fallback=True"] if fallback else []
         description = f"install({', '.join(args)})"
 
+    owner = object()
+
     def make_rules() -> list[Rule]:
         if prefix is not None:
-            return [SourceRule(stage, prefix, source, prefix)]
-        return _top_level_rules(source, stage)
+            return [SourceRule(stage, prefix, source, prefix, owner)]
+        return _top_level_rules(source, stage, owner)
 
-    current = make_rules()  # may raise: nothing has been changed yet
+    def current() -> list[Rule]:
+        # Read from the router rather than kept here: isolated() may have put back the rules
+        # of before a refresh.
+        return [r for r in ROUTER.all_rules() if isinstance(r, SourceRule) and r.owner is owner]
+
+    rules = make_rules()  # may raise: nothing has been changed yet
 
     def refresh() -> None:
-        nonlocal current
         source.invalidate_caches()
         if prefix is None:
             with _state.LOCK:
-                new = make_rules()
-                ROUTER.replace(current, new)
-                current = new
+                ROUTER.replace(current(), make_rules())
 
     def undo() -> None:
         ROUTER.remove_cache_clearer(refresh)
-        ROUTER.remove(current)
+        ROUTER.remove(current())
+        if not any(isinstance(rule, SourceRule) for rule in ROUTER.all_rules()):
+            _state.remove_path_hook(PATH_HOOK, PATH_HOOK.finders)
 
     with _state.LOCK:
-        ROUTER.add(current)
+        ROUTER.add(rules)
         ROUTER.add_cache_clearer(refresh)
+        if not any(hook is PATH_HOOK for hook in sys.path_hooks):
+            _state.insert_path_hook(PATH_HOOK)  # also forgets entries no hook accepted so far
         return _state.register(description, undo)
 
 
-def _top_level_rules(source: Source, stage: int) -> list[Rule]:
-    roots = source.roots()
+def _top_level_rules(source: Source, stage: int, owner: object) -> list[Rule]:
+    from ._errors import raise_user_error
+
+    try:
+        roots = source.roots()
+    except Exception as exc:
+        raise_user_error(source, "roots()", exc)
     if roots is None:
-        return [SourceRule(stage, None, source, None)]
+        return [SourceRule(stage, None, source, None, owner)]
+    if isinstance(roots, str | bytes) or not hasattr(roots, "__iter__"):
+        raise TypeError(
+            f"{source!r}.roots() returned {roots!r} ({type(roots).__name__}); it must return an "
+            "iterable of top-level names such as ['app', 'tools'], or None for 'ask me about "
+            "every import'"
+        )
     rules: list[Rule] = []
     for root in roots:
         if root == "":
@@ -155,5 +295,5 @@ def _top_level_rules(source: Source, stage: int) -> list[Rule]:
             raise type(exc)(f"{source!r}.roots(): {exc}") from None
         if "." in root:
             raise ValueError(f"{source!r}.roots() returned {root!r}, which is not top-level")
-        rules.append(SourceRule(stage, root, source, None))
+        rules.append(SourceRule(stage, root, source, None, owner))
     return rules

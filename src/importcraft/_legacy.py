@@ -11,6 +11,7 @@ import sys
 from importlib.machinery import ModuleSpec
 
 from . import _state
+from ._errors import raise_user_error
 from ._router import RESOLVE, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -79,7 +80,10 @@ def spec_from_legacy_finder(
     finder: object, fullname: str, path: Sequence[str] | None
 ) -> ModuleSpec | None:
     """The spec of ``fullname`` from a meta-path finder that has only ``find_module``."""
-    loader = finder.find_module(fullname, path)  # type: ignore[attr-defined]
+    try:
+        loader = finder.find_module(fullname, path)  # type: ignore[attr-defined]
+    except Exception as exc:
+        raise_user_error(finder, f"find_module({fullname!r})", exc, fullname)
     return None if loader is None else spec_from_legacy_loader(fullname, loader)
 
 
@@ -192,7 +196,10 @@ class LegacyPathFinder:
     def find_spec(self, fullname: str, target: ModuleType | None = None) -> ModuleSpec | None:
         importer = self.importer
         if callable(find_loader := getattr(importer, "find_loader", None)):
-            loader, portions = find_loader(fullname)
+            try:
+                loader, portions = find_loader(fullname)
+            except Exception as exc:
+                raise_user_error(importer, f"find_loader({fullname!r})", exc, fullname)
             if loader is None:
                 if not portions:
                     return None
@@ -200,7 +207,10 @@ class LegacyPathFinder:
                 spec.submodule_search_locations = list(portions)
                 return spec
         else:
-            loader = importer.find_module(fullname)  # type: ignore[attr-defined]
+            try:
+                loader = importer.find_module(fullname)  # type: ignore[attr-defined]
+            except Exception as exc:
+                raise_user_error(importer, f"find_module({fullname!r})", exc, fullname)
             if loader is None:
                 return None
         return spec_from_legacy_loader(fullname, loader)

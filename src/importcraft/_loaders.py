@@ -94,11 +94,12 @@ class SourceLoader:
 
     def get_code(self, fullname: str) -> CodeType:
         self._check(fullname)
-        return compile(self.source.get_source(self.name), self.path, "exec", dont_inherit=True)
+        text = self.source._read_source(self.name, self.fullname)
+        return compile(text, self.path, "exec", dont_inherit=True)
 
     def get_source(self, fullname: str) -> str:
         self._check(fullname)
-        return decode(self.source.get_source(self.name))
+        return decode(self.source._read_source(self.name, self.fullname))
 
     def is_package(self, fullname: str) -> bool:
         self._check(fullname)

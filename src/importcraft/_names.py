@@ -6,8 +6,10 @@ from __future__ import annotations
 def check_module_name(name: object, what: str = "module name") -> str:
     """Return ``name`` if it is a valid dotted module name, else raise naming it and the fault.
 
-    A valid name is one or more identifiers joined by dots, none of them a keyword: exactly the
-    names an ``import`` statement can spell.
+    A valid name is one or more identifiers joined by dots, none of them a keyword, each
+    unchanged by NFKC normalisation: exactly the names an ``import`` statement can spell. (The
+    parser normalises identifiers, so ``import ﬁle`` asks for ``file``: a module registered as
+    ``"ﬁle"`` could never be imported by a statement.)
     """
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a str, not {type(name).__name__}: {name!r}")
@@ -21,6 +23,15 @@ def check_module_name(name: object, what: str = "module name") -> str:
             raise ValueError(
                 f"{what} {name!r} is not a valid dotted module name: {part!r} is a keyword, "
                 "which no import statement can spell"
+            )
+    if not name.isascii():
+        # What the parser makes of each part is exactly what an import statement asks for.
+        normal = ".".join(compile(p, "<module name>", "eval").co_names[0] for p in name.split("."))
+        if normal != name:
+            raise ValueError(
+                f"{what} {name!r} is not a valid dotted module name: Python reads it as "
+                f"{normal!r} (identifiers are NFKC-normalised), so no import statement can "
+                f"spell it; use {normal!r}"
             )
     return name
 

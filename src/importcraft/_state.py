@@ -18,7 +18,7 @@ from _thread import RLock
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from types import ModuleType, TracebackType
     from typing import Any
 
@@ -155,7 +155,7 @@ def insert_path_hook(hook: Callable[[str], object]) -> None:
             cache.pop(entry, None)
 
 
-def remove_path_hook(hook: Callable[[str], object], finders: dict[str, object]) -> None:
+def remove_path_hook(hook: Callable[[str], object], finders: Mapping[str, object]) -> None:
     """Take ``hook`` out of ``sys.path_hooks`` and drop the cached ``finders`` it made."""
     with LOCK:
         if _contains(sys.path_hooks, hook):

@@ -368,18 +368,22 @@ def transform(
         ROUTER.add(rules)
         hook = _state.register(description, lambda: ROUTER.remove(rules))
     if already:
-        for module in already:
-            _status[module] = "not transformed: imported before the transform hook"
         from .._frames import warn_at_user
 
         shown = ", ".join(map(repr, already[:5]))
         more = f" and {len(already) - 5} more" if len(already) > 5 else ""
-        warn_at_user(
-            f"{description} was installed after {shown}{more} had been imported: those modules "
-            "are not transformed (reload them, or install the hook before they are imported; "
-            "transform_status(name) tells which)",
-            ImportcraftWarning,
-        )
+        try:
+            warn_at_user(
+                f"{description} was installed after {shown}{more} had been imported: those "
+                "modules are not transformed (reload them, or install the hook before they are "
+                "imported; transform_status(name) tells which)",
+                ImportcraftWarning,
+            )
+        except BaseException:
+            hook.remove()  # the warning was made an error: registering changes nothing
+            raise
+        for module in already:
+            _status[module] = "not transformed: imported before the transform hook"
     return hook
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .._errors import raise_user_error, user_value_error
 from .._loaders import SourceLoader
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -11,6 +12,8 @@ if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
     from types import ModuleType
     from typing import Literal
+
+_KINDS = ("module", "package")
 
 
 class Source:
@@ -65,11 +68,41 @@ class Source:
     def find_spec(
         self, fullname: str, name: str, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        """The spec of module ``fullname``, which is ``name`` inside this source."""
-        kind = self.lookup(name)
+        """The spec of module ``fullname``, which is ``name`` inside this source.
+
+        The result of :meth:`lookup` is checked here, where it is known: anything but
+        ``"module"``, ``"package"`` or ``None`` is an :class:`~importcraft.ImportcraftError`
+        naming the source, the module and the value.
+        """
+        try:
+            kind = self.lookup(name)
+        except Exception as exc:
+            raise_user_error(self, f"lookup({name!r})", exc, fullname)
         if kind is None:
             return None
+        if not (isinstance(kind, str) and kind in _KINDS):
+            raise user_value_error(
+                self, f"lookup({name!r})", kind, "'module', 'package' or None", fullname
+            )
         return SourceLoader(self, fullname, name, kind == "package").spec()
+
+    def submodules(self, name: str) -> Iterable[str]:
+        """The names of the modules directly inside package ``name`` (without ``name.``).
+
+        ``pkgutil.iter_modules(package.__path__)`` and ``pkgutil.walk_packages`` list these
+        (which of them are packages is asked of :meth:`lookup`). The default lists nothing.
+        """
+        return ()
+
+    def _read_source(self, name: str, fullname: str) -> str | bytes:
+        """:meth:`get_source`, checked: what importcraft's loaders call to read the text."""
+        try:
+            text = self.get_source(name)
+        except Exception as exc:
+            raise_user_error(self, f"get_source({name!r})", exc, fullname)
+        if not isinstance(text, str | bytes):
+            raise user_value_error(self, f"get_source({name!r})", text, "str or bytes", fullname)
+        return text
 
     def invalidate_caches(self) -> None:
         """Forget anything cached; called through ``importlib.invalidate_caches()``."""

@@ -87,6 +87,14 @@ class DictSource(Source):
             return None
         return "package" if is_package else "module"
 
+    def submodules(self, name: str) -> list[str]:
+        start = f"{name}." if name else ""
+        return sorted(
+            key[len(start) :]
+            for key in self._index
+            if key and key.startswith(start) and "." not in key[len(start) :]
+        )
+
     def get_source(self, name: str) -> str | bytes:
         try:
             return self._mapping[name]

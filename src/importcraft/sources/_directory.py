@@ -15,6 +15,7 @@ from importlib.machinery import (
 )
 
 from .._loaders import DirectoryPackageLoader
+from .._names import check_module_name
 from ._base import Source
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -70,7 +71,7 @@ class DirectorySource(Source):
                 name = next(
                     (entry.name[: -len(s)] for s in _SUFFIXES if entry.name.endswith(s)), ""
                 )
-            if name.isidentifier() and not keyword.iskeyword(name):
+            if name.isidentifier() and not keyword.iskeyword(name) and _spellable(name):
                 names.add(name)
         return sorted(names)
 
@@ -122,3 +123,15 @@ class DirectorySource(Source):
 
     def __repr__(self) -> str:
         return f"DirectorySource({self.path!r})"
+
+
+def _spellable(name: str) -> bool:
+    """Whether an import statement can spell ``name``: a file such as ``ﬁle.py`` (NFKC: ``file``)
+    is skipped, as no statement could import it, rather than failing the whole install."""
+    if name.isascii():
+        return True
+    try:
+        check_module_name(name)
+    except ValueError:
+        return False
+    return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from .._errors import ImportcraftError
 from ._base import Source
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -37,18 +38,53 @@ class EnvSource(Source):
         self._environ: Mapping[str, str] = os.environ if environ is None else environ
 
     def variables(self, section: str) -> dict[str, str]:
-        """The attributes of section ``section``: ``{"host": "..."}`` from ``SECTION_HOST``."""
+        """The attributes of section ``section``: ``{"host": "..."}`` from ``SECTION_HOST``.
+
+        Only ASCII letters are case-mapped (Unicode's mapping is not reversible: ``"ß".upper()``
+        is ``"SS"``), so a non-ASCII section name is a ``ValueError`` and a variable of the
+        section with non-ASCII characters in its name is an :class:`~importcraft.ImportcraftError`
+        naming it, as is one that would set module metadata (``SECTION___NAME__`` would be
+        ``__name__``: names that begin and end with ``__`` are reserved).
+        """
+        if not section.isascii():
+            raise ValueError(
+                f"EnvSource: section {section!r} is not ASCII; sections are found by upper-casing "
+                "their name, which is only done for ASCII names (environment variable names are "
+                "ASCII letters, digits and '_')"
+            )
         prefix = section.upper() + "_"
-        return {
-            key[len(prefix) :].lower(): value
-            for key, value in sorted(self._environ.items())
-            if key.startswith(prefix) and len(key) > len(prefix)
-        }
+        found = {}
+        for key, value in sorted(self._environ.items()):
+            if not (key.startswith(prefix) and len(key) > len(prefix)):
+                continue
+            attr = key[len(prefix) :]
+            if not attr.isascii():
+                raise ImportcraftError(
+                    f"EnvSource: variable {key!r} of section {section!r} has non-ASCII characters "
+                    "in its name, whose lower case Python could only guess; rename the variable "
+                    "with ASCII letters, digits and '_'"
+                )
+            attr = attr.lower()
+            if len(attr) > 4 and attr.startswith("__") and attr.endswith("__"):
+                raise ImportcraftError(
+                    f"EnvSource: variable {key!r} would set {attr!r} of module {section!r}; names "
+                    "that begin and end with '__' are reserved for Python's module metadata. "
+                    "Rename the variable"
+                )
+            found[attr] = value
+        return found
 
     def lookup(self, name: str) -> Literal["module", "package"] | None:
         if name == "":
             return "package"
-        if "." in name or (self.strict and not self.variables(name)):
+        if "." in name:
+            return None
+        if not name.isascii():
+            raise ModuleNotFoundError(
+                f"EnvSource reads no section for {name!r}: only ASCII names are upper-cased to "
+                "variable prefixes (environment variable names are ASCII letters, digits and '_')"
+            )
+        if self.strict and not self.variables(name):
             return None
         return "module"
 
