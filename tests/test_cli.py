@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +199,7 @@ def test_bad_options_are_reported_before_the_program_starts(
 def test_usage_errors(tmp_path: Path) -> None:
     result = importcraft_run(cwd=tmp_path)
     assert result.returncode == 2
-    assert "nothing to run: give SCRIPT, -m MODULE or -c CODE" in result.stderr
+    assert "nothing to run: give SCRIPT, -m MODULE, -c CODE or -" in result.stderr
     result = importcraft_run("--nonsense", "x.py", cwd=tmp_path)
     assert result.returncode == 2
     assert "unrecognized arguments: --nonsense" in result.stderr
@@ -353,7 +352,10 @@ def test_the_bootstrap_file_is_installed_next_to_the_package() -> None:
         if (Path(folder) / "importcraft_bootstrap.pth").is_file()
     ]
     assert found, "importcraft_bootstrap.pth is missing from site-packages"
-    assert textwrap.dedent(found[0].read_text()).startswith("import os;")
+    # site executes only lines that start with "import"; an old copy would miss -E/-I.
+    source = Path(__file__).parents[1] / "src" / "importcraft_bootstrap.pth"
+    assert found[0].read_text() == source.read_text()
+    assert found[0].read_text().startswith("import os, sys;")
 
 
 def test_an_inherited_configuration_is_applied_once(tree: Any) -> None:
