@@ -475,7 +475,7 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
     def pairs(key: str) -> Iterable[tuple[str, str]]:
         nonlocal at
         for name, value in config[key]:
-            at = where(config, key, str(name))
+            at = f"{where(config, key, str(name))} {str(name)!r}"
             yield str(name), str(value)
         at = "the configuration"
 
@@ -500,11 +500,11 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
             include, exclude = map(str, config["lazy"]), map(str, config["lazy_exclude"])
             hooks.append(lazy_mode(include=include, exclude=exclude))
         for package, reference in pairs("transform"):
-            hooks.append(_transform(package, reference, at))
+            hooks.append(_transform(package, reference, where(config, "transform", package)))
         for name, reference in pairs("when_imported"):
             callback = LazyCallback(reference)
             if check_callbacks:
-                _resolve_now(name, callback, at)
+                _resolve_now(name, callback, where(config, "when_imported", name))
             hooks.append(when_imported(name, callback))
     except Exception as exc:
         for hook in reversed(hooks):
@@ -531,10 +531,15 @@ def _evict_refused() -> None:
 
     from ._router import POLICY, ROUTER
 
-    # sys.modules keeps the order modules were added in, and importcraft is added before
-    # anything it imports: what follows it (the program has not run yet) is importcraft's.
+    # sys.modules keeps the order modules finished loading in, and importcraft's __init__
+    # imports nothing: what follows it (the program has not run yet) is importcraft's. Under
+    # `python -m importcraft`, so is what runpy loaded after start-up (site) to start it.
     names = list(sys.modules)
-    start = names.index("importcraft") if "importcraft" in names else len(names)
+    starts = [names.index("importcraft")] if "importcraft" in names else [len(names)]
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if getattr(main_spec, "name", "") == "importcraft.__main__" and "site" in names:
+        starts.append(names.index("site") + 1)
+    start = min(starts)
     for name in names[start:]:
         if name == "importcraft" or name.startswith("importcraft."):
             continue
