@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from importcraft._config import ConfigError, empty, from_env, to_env
+from importcraft import _config
 
 from .test_cli import importcraft_run
 
@@ -27,14 +27,14 @@ AWKWARD = ['quo"te', "back\\slash", "new\nline\ttab", "café", "snake 🐍", "lo
 
 
 def test_the_variable_is_json_without_importing_json() -> None:
-    config = empty()
+    config = _config.empty()
     config["path"] = AWKWARD
     config["alias"] = [[a, b] for a, b in zip(AWKWARD, reversed(AWKWARD), strict=True)]
-    text = to_env(config)
+    text = _config.to_env(config)
     assert text.isascii()
     assert json.loads(text) == {"path": AWKWARD, "alias": config["alias"]}
-    assert from_env(text) == {**config, "where": []}
-    assert from_env(json.dumps(json.loads(text), indent=1)) == from_env(text)
+    assert _config.from_env(text) == {**config, "where": []}
+    assert _config.from_env(json.dumps(json.loads(text), indent=1)) == _config.from_env(text)
 
 
 @pytest.mark.parametrize(
@@ -49,8 +49,8 @@ def test_the_variable_is_json_without_importing_json() -> None:
     ],
 )
 def test_a_malformed_variable_is_a_config_error_naming_it(text: str, message: str) -> None:
-    with pytest.raises(ConfigError) as raised:
-        from_env(text)
+    with pytest.raises(_config.ConfigError) as raised:
+        _config.from_env(text)
     assert str(raised.value).startswith("IMPORTCRAFT_RUN is not a configuration importcraft ")
     assert message in str(raised.value)
 
