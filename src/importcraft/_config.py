@@ -464,11 +464,17 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
     """
     import sys
 
-    from ._aliases import alias
-    from ._install import mount
-    from ._policy import allow_only, block
-    from ._post_import import when_imported
-    from .sources import DirectorySource
+    # Each feature's module is imported only when the configuration uses it: they are loaded
+    # into the program, and cost its start-up.
+    if config["mount"]:
+        from ._install import mount
+        from .sources import DirectorySource
+    if config["alias"] or config["deprecated_alias"]:
+        from ._aliases import alias
+    if config["block"] or config["allow_only"]:
+        from ._policy import allow_only, block
+    if config["when_imported"]:
+        from ._post_import import when_imported
 
     at = "the configuration"  # where the value being installed was given, for errors
 
@@ -515,7 +521,7 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(f"{at}: cannot be applied: {exc}") from exc
-    if evict_own:
+    if evict_own and (config["block"] or config["allow_only"]):
         _evict_refused()
     return hooks
 
