@@ -617,8 +617,7 @@ def test_show_json(tree: Any) -> None:
 def test_show_ends_quietly_when_its_reader_stops_early(tree: Any) -> None:
     # As `importcraft show big | head -1`: far more than a pipe holds, and the reader gone.
     root = tree({"big.py": "".join(f"X{i} = {i}\n" for i in range(20000))})
-    command = [str(Path(sys.executable).parent / "importcraft"), "show", "big"]
-    shell = f"{' '.join(command)} | head -n 1"
+    shell = f"{sys.executable} -m importcraft show big | head -n 1"
     done = subprocess.run(
         ["sh", "-c", shell], capture_output=True, text=True, cwd=root, check=False
     )
