@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -200,7 +200,7 @@ def test_bad_options_are_reported_before_the_program_starts(
 def test_usage_errors(tmp_path: Path) -> None:
     result = importcraft_run(cwd=tmp_path)
     assert result.returncode == 2
-    assert "nothing to run: give SCRIPT, -m MODULE or -c CODE" in result.stderr
+    assert "nothing to run: give SCRIPT, -m MODULE, -c CODE or -" in result.stderr
     result = importcraft_run("--nonsense", "x.py", cwd=tmp_path)
     assert result.returncode == 2
     assert "unrecognized arguments: --nonsense" in result.stderr
@@ -353,7 +353,10 @@ def test_the_bootstrap_file_is_installed_next_to_the_package() -> None:
         if (Path(folder) / "importcraft_bootstrap.pth").is_file()
     ]
     assert found, "importcraft_bootstrap.pth is missing from site-packages"
-    assert textwrap.dedent(found[0].read_text()).startswith("import os;")
+    # site executes only lines that start with "import"; an old copy would miss -E/-I.
+    source = Path(__file__).parents[1] / "src" / "importcraft_bootstrap.pth"
+    assert found[0].read_text() == source.read_text()
+    assert found[0].read_text().startswith("import os, sys;")
 
 
 def test_an_inherited_configuration_is_applied_once(tree: Any) -> None:
@@ -450,3 +453,173 @@ def test_show_prints_the_transformed_code(tree: Any) -> None:
     )
     assert missing.returncode == 2
     assert "no Python source for 'no_such_mod'" in missing.stderr
+
+
+# -- behaving as python does, continued (issue 10) -------------------------------------------
+
+
+@pytest.mark.parametrize("console", [False, True])
+def test_a_missing_script_is_a_one_line_usage_error(tmp_path: Path, console: bool) -> None:
+    result = importcraft_run("missing.py", cwd=tmp_path, console=console)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"importcraft run: error: can't open file {str(tmp_path / 'missing.py')!r}: "
+        "[Errno 2] No such file or directory"
+    ]
+
+
+def test_dash_reads_the_program_from_stdin(tmp_path: Path) -> None:
+    command = [str(Path(sys.executable).parent / "importcraft"), "run", "--alias", "oj=json"]
+    result = subprocess.run(
+        [*command, "-", "one"],
+        input=SHOW + "import oj\nprint('alias', oj.__name__)\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    got = fields(result.stdout)
+    assert (got["argv"], got["name"], got["path0"]) == ("['-', 'one']", "__main__", "")
+    assert got["alias"] == "json"
+
+
+INTERPRETER = """\
+import sys, warnings
+print("dev", sys.flags.dev_mode, "utf8", sys.flags.utf8_mode)
+print("warnoptions", sys.warnoptions)
+print("argv", sys.argv)
+try:
+    import oj
+except DeprecationWarning as exc:
+    print("raised", exc)
+"""
+
+
+@pytest.mark.parametrize("spelling", [["-X", "dev", "-X", "utf8"], ["-Xdev", "-Xutf8"]])
+def test_x_and_w_options_start_the_programs_interpreter_with_them(
+    tree: Any, spelling: list[str]
+) -> None:
+    root = tree({"app.py": INTERPRETER})
+    result = importcraft_run(
+        *spelling, "-W", "error::DeprecationWarning", "--deprecated-alias", "oj=json",
+        "app.py", "-X", "arg",
+        cwd=root, console=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    got = fields(result.stdout)
+    assert got["dev"] == "True utf8 1"
+    assert got["warnoptions"].endswith("'error::DeprecationWarning']")
+    assert got["argv"] == "['app.py', '-X', 'arg']"
+    # The hooks are installed in that interpreter, and the warnings filter applies to them.
+    assert got["raised"].startswith("the module 'oj' is deprecated")
+
+
+# -- what the program finds loaded ----------------------------------------------------------
+
+LOADED = """\
+import sys
+print(sorted(m for m in sys.modules if m.partition(".")[0] in sys.argv[1:]))
+"""
+COMMAND_MODULES = ["argparse", "zipfile", "gettext", "json", "signal", "shutil", "importcraft"]
+
+
+@pytest.mark.parametrize("mode", ["script", "-c", "-m"])
+def test_run_does_not_load_the_command_into_the_program(tree: Any, mode: str) -> None:
+    root = tree({"loaded.py": LOADED})
+    what = {"script": ["loaded.py"], "-c": ["-c", LOADED], "-m": ["-m", "loaded"]}[mode]
+    result = importcraft_run(*what, *COMMAND_MODULES, cwd=root, console=True)
+    assert result.returncode == 0, result.stderr
+    loaded = eval(result.stdout)
+    assert loaded, "the probe found nothing: importcraft itself should be loaded"
+    assert not [m for m in loaded if m == "importcraft._cli" or not m.startswith("importcraft")]
+
+
+OWN_OPTIONS = ["--alias", "oj=json", "--deprecated-alias", "oc=colorsys", "--block", "sqlite3"]
+OWN_OPTIONS += ["--when-imported", "colorsys=os:getcwd", "--mount", "plugins=plugins"]
+
+
+def own_imports(root: Path, console: bool) -> list[str]:
+    """The modules that are loaded in a program under `importcraft run` and not under python."""
+    listing = "import sys; print(' '.join(sys.modules))"
+    plain = subprocess.run(
+        [sys.executable, "-c", listing], capture_output=True, text=True, check=True
+    ).stdout.split()
+    ours = importcraft_run(*OWN_OPTIONS, "-c", listing, cwd=root, console=console)
+    assert ours.returncode == 0, ours.stderr
+    return [m for m in ours.stdout.split() if m not in plain and not m.startswith("importcraft")]
+
+
+PROBE = """\
+import sys
+try:
+    __import__(sys.argv[2])
+    print(sys.argv[1], "imported")
+except ImportError as exc:
+    print(sys.argv[1], type(exc).__name__)
+sys.stdout.flush()
+if sys.argv[1] == "program":
+    # A child interpreter, started without importing anything here (subprocess would).
+    import os
+    os.spawnv(os.P_WAIT, sys.executable, [sys.executable, __file__, "child", sys.argv[2]])
+"""
+
+
+@pytest.mark.parametrize("console", [True, False])
+def test_a_policy_refuses_the_modules_importcraft_loaded_for_itself(
+    tree: Any, console: bool
+) -> None:
+    # `importcraft run --block json` used to let the program import json: importcraft had
+    # loaded it (to hand children the configuration) before the policy applied.
+    root = tree({"probe.py": PROBE, "plugins/__init__.py": ""})
+    own = own_imports(root, console)
+    assert "json" not in own  # the configuration reaches children without json
+    assert own, "the probe found nothing: importcraft's imports should show"
+    failed = {}
+    for name in ["json", *own]:
+        result = importcraft_run(
+            *OWN_OPTIONS, "--block", name, "probe.py", "program", name, cwd=root, console=console
+        )
+        expected = ["program ImportBlockedError", "child ImportBlockedError"]
+        if result.stdout.splitlines() != expected:
+            failed[name] = result.stdout + result.stderr
+    assert not failed
+
+
+# -- show -------------------------------------------------------------------------------------
+
+
+def importcraft_show(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "importcraft"), "show", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
+
+
+def test_show_finds_modules_from_the_current_folder_as_python_m_does(tree: Any) -> None:
+    # The console script's sys.path[0] is its own bin/ folder, where nothing of ours is.
+    root = tree({"shout.py": TRANSFORMER, "pkg/__init__.py": "", "pkg/mod.py": "X = 'quiet'\n"})
+    done = importcraft_show("pkg.mod", "--transform", "pkg=shout:Shout", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "X = 'QUIET'"
+
+
+def test_show_json(tree: Any) -> None:
+    root = tree({"shout.py": TRANSFORMER, "pkg/__init__.py": "", "pkg/mod.py": "X = 'quiet'\n"})
+    done = importcraft_show("pkg.mod", "--transform", "pkg=shout:Shout", "--json", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "module": "pkg.mod",
+        "origin": str(root / "pkg" / "mod.py"),
+        "transforms": ["pkg=shout:Shout"],
+        "source": "X = 'QUIET'",
+    }
+
+
+def test_show_ends_quietly_when_its_reader_stops_early(tree: Any) -> None:
+    # As `importcraft show big | head -1`: far more than a pipe holds, and the reader gone.
+    root = tree({"big.py": "".join(f"X{i} = {i}\n" for i in range(20000))})
+    shell = f"{sys.executable} -m importcraft show big | head -n 1"
+    done = subprocess.run(
+        ["sh", "-c", shell], capture_output=True, text=True, cwd=root, check=False
+    )
+    assert done.stdout == "X0 = 0\n"
+    assert done.stderr == "importcraft show: note: no transform applies to 'big'\n"

@@ -5,19 +5,22 @@ environment variable; every child interpreter inherits it. The file
 ``importcraft_bootstrap.pth``, installed beside the package in site-packages, holds one line
 that ``site`` executes at start-up::
 
-    import os; os.environ.get("IMPORTCRAFT_RUN") and __import__("importcraft._bootstrap")
+    import os, sys; sys.flags.ignore_environment or os.environ.get("IMPORTCRAFT_RUN") and ...
 
 When the variable is unset that line is all an interpreter pays (it is kept short: ``site``
-compiles it at every start-up): importcraft is not imported. When it is set, importing this
-module applies the configuration; the import system's cache makes that happen once even when
-``site`` processes the file twice (a venv on 3.11 does).
+compiles it at every start-up): importcraft is not imported. Under ``python -E`` and ``-I`` the
+variable is ignored, as Python ignores its own ``PYTHON*`` variables there: it makes the
+interpreter import and run code. When it is set, importing this module applies the
+configuration; the import system's cache makes that happen once even when ``site`` processes
+the file twice (a venv on 3.11 does).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
-from ._config import ENV
+from ._config import ENV, ConfigError, ignores_environment
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -27,17 +30,27 @@ _hooks: list[Hook] | None = None
 
 
 def main() -> None:
-    """Apply the configuration in ``IMPORTCRAFT_RUN``, once per interpreter."""
+    """Apply the configuration in ``IMPORTCRAFT_RUN``, once per interpreter.
+
+    A configuration that cannot be used is reported in one line on stderr and removed from the
+    environment, so that the program's children do not report it again; the program runs
+    without it.
+    """
     global _hooks
     if _hooks is not None:
         return
     _hooks = []
     text = os.environ.get(ENV)
-    if not text:
+    if not text or ignores_environment():
         return
-    from ._config import apply, from_json
+    from ._config import apply, from_env
 
-    _hooks = apply(from_json(text))
+    try:
+        _hooks = apply(from_env(text), evict_own=True)
+    except ConfigError as exc:
+        message = str(exc) if str(exc).startswith(ENV) else f"{ENV}: {exc}"
+        print(f"importcraft: {message} (ignored; the program runs without it)", file=sys.stderr)
+        del os.environ[ENV]
 
 
 def undo() -> None:

@@ -1,24 +1,27 @@
 """The ``importcraft`` command: ``importcraft run [OPTIONS] (SCRIPT | -m MODULE | -c CODE) ...``.
 
-Only imported by the command itself; nothing here leaks into ``import importcraft``.
+Only imported by the command itself; nothing here leaks into ``import importcraft``. ``run``
+runs the program in this interpreter, so what this module loads, the program finds loaded:
+argparse is imported only to print help or a usage error, and this module leaves
+``sys.modules`` before the program starts.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import runpy
-import signal
 import sys
-import zipfile
-from importlib.machinery import SourceFileLoader
+
+# importlib.machinery's class, from the module every interpreter has loaded at start-up.
+from _frozen_importlib_external import SourceFileLoader
 
 from ._config import ENV, ConfigError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
+    import argparse
     from collections.abc import Sequence
-    from types import CodeType, TracebackType
+    from types import CodeType, ModuleType, TracebackType
+    from typing import Any
 
     from ._config import Config
 
@@ -51,14 +54,24 @@ _RUN_DESCRIPTION = """\
 Run a Python program as `python` would (sys.argv, __main__, exit status, tracebacks), with
 import hooks installed first. The program's Python subprocesses and its multiprocessing
 children (spawn and forkserver) run with the same hooks. Settings come from the options and
-from a [tool.importcraft] table in the nearest pyproject.toml (or the file given by --config).
+from a [tool.importcraft] table in the nearest pyproject.toml (or the file given by --config);
+under `python -I` or `-E` no pyproject.toml is looked for.
 """
+
+# Options of the program's interpreter, as `python -X dev -W error app.py` takes them.
+_INTERPRETER_OPTIONS = {
+    "-X": ("OPT", "start the program's interpreter with -X OPT (e.g. -X dev, -X importtime)"),
+    "-W": ("FILTER", "start the program's interpreter with -W FILTER (a warnings filter)"),
+}
 
 
 def _run_parser() -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="importcraft run",
-        usage="importcraft run [OPTIONS] (SCRIPT [ARGS] | -m MODULE [ARGS] | -c CODE [ARGS])",
+        usage="importcraft run [OPTIONS] (SCRIPT [ARGS] | -m MODULE [ARGS] | -c CODE [ARGS] | - "
+        "[ARGS])",
         description=_RUN_DESCRIPTION,
     )
     for option, (dest, metavar, help_text) in _RUN_OPTIONS.items():
@@ -68,10 +81,14 @@ def _run_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a TOML file with the settings (default: [tool.importcraft] in pyproject.toml)",
     )
+    for option, (metavar, help_text) in _INTERPRETER_OPTIONS.items():
+        parser.add_argument(option, metavar=metavar, action="append", help=help_text)
     return parser
 
 
 def _main_parser() -> argparse.ArgumentParser:
+    import argparse
+
     from . import __version__
 
     parser = argparse.ArgumentParser(
@@ -96,6 +113,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
+def _usage_error(message: str) -> None:
+    _run_parser().error(message)  # exits with status 2
+
+
 def _split(args: list[str]) -> tuple[list[str], tuple[str, str], list[str]]:
     """Split ``run``'s arguments into its options, what to run, and the program's arguments."""
     i = 0
@@ -103,94 +124,216 @@ def _split(args: list[str]) -> tuple[list[str], tuple[str, str], list[str]]:
         arg = args[i]
         if arg in ("-m", "-c"):
             if i + 1 == len(args):
-                _run_parser().error(f"argument {arg}: expected one argument")
+                _usage_error(f"argument {arg}: expected one argument")
             return args[:i], (arg, args[i + 1]), args[i + 2 :]
+        if arg == "-":
+            return args[:i], ("-", "-"), args[i + 1 :]
         if arg == "--":
             if i + 1 == len(args):
                 break
             return args[:i], ("script", args[i + 1]), args[i + 2 :]
         if arg.startswith("-"):
-            takes_value = arg.split("=", 1)[0] in (*_RUN_OPTIONS, "--config")
+            takes_value = arg.split("=", 1)[0] in (*_RUN_OPTIONS, "--config", *_INTERPRETER_OPTIONS)
             i += 2 if takes_value and "=" not in arg else 1
             continue
         return args[:i], ("script", arg), args[i + 1 :]
     _run_parser().parse_args(args)  # -h / --help, or an unknown option
-    _run_parser().error("nothing to run: give SCRIPT, -m MODULE or -c CODE")
+    _usage_error("nothing to run: give SCRIPT, -m MODULE, -c CODE or - (standard input)")
     raise AssertionError("unreachable")  # parser.error exits
 
 
-def _configuration(options: argparse.Namespace) -> Config:
-    from ._config import find_pyproject, load_file, merge, parse_options
+def _parse(own: list[str]) -> tuple[dict[str, list[str]], str | None, list[str]]:
+    """``run``'s options: the configuration's, ``--config`` and the interpreter's (-X, -W).
 
-    if options.config is not None:
-        from_file = load_file(options.config)
+    Parsed by hand, so that argparse (and the gettext, re, ... it imports) is loaded only to
+    print help or an error and is not in the program's ``sys.modules``.
+    """
+    given: dict[str, list[str]] = {}
+    config = None
+    interpreter: list[str] = []
+    i = 0
+    while i < len(own):
+        option, equals, value = own[i].partition("=")
+        if option in _INTERPRETER_OPTIONS or own[i][:2] in _INTERPRETER_OPTIONS:
+            # -X dev, -Xdev, -W error, -Werror: as python takes them; "=" is part of -X's value.
+            option, value = own[i][:2], own[i][2:]
+            equals = "=" if value else ""
+        if option not in _RUN_OPTIONS and option not in ("--config", *_INTERPRETER_OPTIONS):
+            break  # abbreviated or unknown: argparse's to accept or refuse
+        if not equals:
+            if i + 1 == len(own):
+                break
+            i += 1
+            value = own[i]
+        if option == "--config":
+            config = value
+        elif option in _INTERPRETER_OPTIONS:
+            interpreter += [option, value]
+        else:
+            given.setdefault(_RUN_OPTIONS[option][0], []).append(value)
+        i += 1
     else:
-        pyproject = find_pyproject(os.getcwd())
+        return given, config, interpreter
+    parsed = vars(_run_parser().parse_args(own))  # exits on a usage error
+    for dest, _, _ in _RUN_OPTIONS.values():
+        if parsed[dest]:
+            given[dest] = parsed[dest]
+    for option in _INTERPRETER_OPTIONS:
+        interpreter += [item for value in parsed[option[1]] or () for item in (option, value)]
+    return given, parsed["config"], interpreter
+
+
+def _configuration(given: dict[str, list[str]], config_file: str | None) -> Config:
+    from ._config import find_pyproject, ignores_environment, load_file, merge, parse_options
+
+    if config_file is not None:
+        from_file = load_file(config_file)
+    else:
+        # Under -I/-E the interpreter trusts nothing it was not told: no file found by walking up
+        # from the current folder (it may be someone else's checkout) makes it run code.
+        pyproject = None if ignores_environment() else find_pyproject(os.getcwd())
         from_file = load_file(pyproject) if pyproject is not None else merge()
-    given = {dest: getattr(options, dest, None) for dest, _, _ in _RUN_OPTIONS.values()}
     return merge(from_file, parse_options({k: v for k, v in given.items() if v}))
 
 
 def run(args: list[str]) -> int:
     """``importcraft run``: install the configuration, then run the program as Python would."""
     own, (mode, target), program_args = _split(args)
-    options = _run_parser().parse_args(own)
+    given, config_file, interpreter = _parse(own)
+    if interpreter:
+        return _restart(interpreter, own, mode, target, program_args)
 
-    # sys.argv and sys.path[0] as `python SCRIPT`, `python -m MODULE`, `python -c CODE` set them.
+    # As `python SCRIPT` does, refuse a script that cannot be read before doing anything.
+    script = None
+    if mode == "script" and not os.path.isdir(target):
+        try:
+            with open(target, "rb") as handle:
+                script = handle.read()
+        except OSError as exc:
+            reason = f"[Errno {exc.errno}] {exc.strerror}" if exc.errno else str(exc)
+            print(
+                f"importcraft run: error: can't open file {os.path.abspath(target)!r}: {reason}",
+                file=sys.stderr,
+            )
+            return 2
+
+    # sys.argv and sys.path[0] as `python SCRIPT`, `python -m MODULE`, `python -c CODE` and
+    # `python -` set them. Under -P / -I the interpreter put no folder of ours first, and the
+    # program gets none either.
     if mode == "script":
         sys.argv = [target, *program_args]
-        sys.path[0] = os.path.dirname(os.path.realpath(target))
+        path0 = os.path.dirname(os.path.realpath(target))
     elif mode == "-m":
         sys.argv = ["-m", *program_args]  # runpy puts the module's path in argv[0]
-        sys.path[0] = os.getcwd()
+        path0 = os.getcwd()
     else:
-        sys.argv = ["-c", *program_args]
-        sys.path[0] = ""
+        sys.argv = [mode, *program_args]
+        path0 = ""
+    if not sys.flags.safe_path:
+        sys.path[0] = path0
+
+    # What running the program needs is loaded now, before a policy can refuse it.
+    runner = None
+    if mode == "-m" or (mode == "script" and script is None) or _is_zip(target, script):
+        import runpy
+
+        runner = runpy
 
     from . import _bootstrap
-    from ._config import apply, to_json
+    from ._config import apply, to_env
 
     _bootstrap.undo()  # a configuration inherited from a parent `importcraft run` is replaced
     try:
-        config = _configuration(options)
-        for_children = to_json(config)  # before the policies apply: it imports json
-        apply(config, check_callbacks=True)
+        config = _configuration(given, config_file)
+        apply(config, check_callbacks=True, evict_own=True)
     except ConfigError as exc:
         print(f"importcraft run: error: {exc}", file=sys.stderr)
         return 2
-    os.environ[ENV] = for_children
+    os.environ[ENV] = to_env(config)
     if config["path"]:
         inherited = os.environ.get("PYTHONPATH")
         os.environ["PYTHONPATH"] = os.pathsep.join(
             [*map(str, config["path"]), *([inherited] if inherited else [])]
         )
-    return _execute(mode, target)
+    # The command is not part of the program: as under `python app.py`, it is not loaded.
+    for name in (__name__, "importcraft.__main__"):
+        sys.modules.pop(name, None)
+    package = sys.modules.get("importcraft")
+    if package is not None and hasattr(package, "_cli"):
+        delattr(package, "_cli")
+    return _execute(mode, target, script, runner)
 
 
-def _execute(mode: str, target: str) -> int:
-    # Everything this needs is imported with the module: the program's policies (--allow-only)
-    # are in force from here on.
+def _is_zip(target: str, script: bytes | None) -> bool:
+    # As the interpreter decides: a file that zipimport can read runs its __main__.py.
+    if script is None or b"PK" not in script:
+        return False
+    import zipimport  # loaded at start-up by every interpreter (it is a path hook)
+
+    try:
+        zipimport.zipimporter(target)
+    except zipimport.ZipImportError:
+        return False
+    return True
+
+
+def _restart(
+    interpreter: list[str], own: list[str], mode: str, target: str, program_args: list[str]
+) -> int:
+    """Run ``run`` again in an interpreter started with the program's -X and -W options."""
+    import subprocess
+
+    # The interpreter's own flags (-I, -E, -O, -B, its -X and -W, ...) are kept.
+    flags: list[str] = subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]
+    rest, i = [], 0
+    while i < len(own):
+        if own[i] in _INTERPRETER_OPTIONS:
+            i += 2
+            continue
+        if own[i][:2] not in _INTERPRETER_OPTIONS:
+            rest.append(own[i])
+            if own[i] in (*_RUN_OPTIONS, "--config"):  # and its value, whatever it looks like
+                rest += own[i + 1 : i + 2]
+                i += 1
+        i += 1
+    what = {"script": ["--", target], "-": ["-"]}.get(mode, [mode, target])
+    command = [
+        sys.executable, *flags, *interpreter, "-m", "importcraft", "run", *rest, *what,
+        *program_args,
+    ]  # fmt: skip
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execv(sys.executable, command)
+    return subprocess.run(command, check=False).returncode
+
+
+def _execute(mode: str, target: str, script: bytes | None, runner: ModuleType | None) -> int:
+    # The program's policies are in force from here on: nothing new is imported before it runs.
     try:
         if mode == "-c":
             _run_in_main(compile(target, "<string>", "exec"))
-        elif mode == "-m":
-            runpy._run_module_as_main(target, alter_argv=True)  # type: ignore[attr-defined]
-        elif os.path.isfile(target) and not _is_zip(target):
+        elif mode == "-":
+            _run_in_main(compile(sys.stdin.buffer.read(), "<stdin>", "exec"))
+        elif runner is not None and mode == "-m":
+            runner._run_module_as_main(target, alter_argv=True)
+        elif runner is not None:
+            runner.run_path(target, run_name="__main__")  # a directory or zip with __main__.py
+        else:
             # As the interpreter runs a script: an absolute __file__, argv[0] as typed.
             path = os.path.abspath(target)
-            with open(path, "rb") as handle:
-                code = compile(handle.read(), path, "exec", dont_inherit=True)
+            code = compile(script or b"", path, "exec", dont_inherit=True)
             _run_in_main(code, path)
-        else:
-            runpy.run_path(target, run_name="__main__")  # a directory or zip with __main__.py
     except SystemExit:
         raise
     except BaseException as exc:
-        _report(exc)
+        _report(exc, runner)
         if isinstance(exc, KeyboardInterrupt):
-            # Die of SIGINT, as Python does, so the parent sees the right status.
-            signal.signal(signal.SIGINT, signal.SIG_DFL)
-            os.kill(os.getpid(), signal.SIGINT)
+            # Die of SIGINT, as Python does, so the parent sees the right status. _signal, not
+            # signal: it is loaded at start-up, and a policy cannot refuse it now.
+            signals: Any = sys.modules["_signal"]
+            signals.signal(signals.SIGINT, signals.SIG_DFL)
+            os.kill(os.getpid(), signals.SIGINT)
         return 1
     return 0
 
@@ -207,26 +350,22 @@ def _run_in_main(code: CodeType, path: str | None = None) -> None:
     exec(code, main.__dict__)
 
 
-def _is_zip(path: str) -> bool:
-    return zipfile.is_zipfile(path)
-
-
-def _report(exc: BaseException) -> None:
+def _report(exc: BaseException, runner: ModuleType | None) -> None:
     """Print the traceback Python would print: the program's frames, not importcraft's."""
     tb: TracebackType | None = exc.__traceback__
-    ours = (os.path.dirname(os.path.abspath(__file__)) + os.sep, _runpy_file(), "<frozen runpy>")
+    ours: tuple[str, ...] = (os.path.dirname(os.path.abspath(__file__)) + os.sep, "<frozen runpy>")
+    if runner is not None:
+        ours += (os.path.abspath(runner.__file__ or ""),)
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(ours):
         tb = tb.tb_next
     # The default hook prints the exception's own __traceback__ when it has one.
     sys.excepthook(type(exc), exc.with_traceback(tb), tb)
 
 
-def _runpy_file() -> str:
-    return os.path.abspath(runpy.__file__ or "")
-
-
 def show(args: list[str]) -> int:
     """``importcraft show MODULE``: print the module's source as the transforms leave it."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="importcraft show",
         description="Print a module's code as the transform hooks rewrite it, without running "
@@ -238,6 +377,7 @@ def show(args: list[str]) -> int:
         dest, metavar, help_text = _RUN_OPTIONS[option]
         parser.add_argument(option, dest=dest, metavar=metavar, action="append", help=help_text)
     parser.add_argument("--config", metavar="FILE", help="a TOML file with the settings")
+    parser.add_argument("--json", action="store_true", help="print the result as a JSON object")
     options = parser.parse_args(args)
     import ast
     import importlib.util
@@ -246,8 +386,13 @@ def show(args: list[str]) -> int:
     from ._transform._engine import TransformInfo, apply
 
     try:
-        config = _configuration(options)
-        sys.path[0:0] = [str(p) for p in config["path"]]
+        given = {dest: getattr(options, dest) or [] for dest in ("transform", "path")}
+        config = _configuration(given, options.config)
+        # Modules are found as `python -m MODULE` would find them: from the current folder
+        # first (not the console script's), then the --path folders.
+        if not sys.flags.safe_path:
+            sys.path[0] = os.getcwd()
+        sys.path[1:1] = [str(p) for p in config["path"]]
         name = options.module
         pipeline = [
             resolve_transformer(package, reference)
@@ -267,5 +412,30 @@ def show(args: list[str]) -> int:
     if not pipeline:
         print(f"importcraft show: note: no transform applies to {name!r}", file=sys.stderr)
     tree = apply(source, TransformInfo(name, spec.origin or name), pipeline)
-    print(ast.unparse(tree))
+    if not options.json:
+        return _output(ast.unparse(tree))
+    import json
+
+    shown = {
+        "module": name,
+        "origin": spec.origin,
+        "transforms": [
+            f"{package}={reference}"
+            for package, reference in config["transform"]
+            if name == package or name.startswith(package + ".")
+        ],
+        "source": ast.unparse(tree),
+    }
+    return _output(json.dumps(shown, indent=2))
+
+
+def _output(text: str) -> int:
+    """Print ``text``; a reader that goes away early (``| head``) ends the command quietly."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit: point it at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return 0

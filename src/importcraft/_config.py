@@ -4,6 +4,9 @@ One configuration, three spellings: command-line options (``--alias OLD=NEW``), 
 ``[tool.importcraft]`` table in ``pyproject.toml`` (or a standalone TOML file), and the JSON that
 child processes find in the ``IMPORTCRAFT_RUN`` environment variable. Everything is checked
 before the program starts; a problem names the file (or option), the key and what is wrong.
+
+Nothing here imports ``json``: the program's policy may block it, and a module importcraft had
+already loaded for itself would be let through (``sys.modules`` is never asked to finders).
 """
 
 from __future__ import annotations
@@ -41,13 +44,25 @@ KEYS: dict[str, tuple[str, str]] = {
     "lazy-exclude": ("lazy_exclude", "names"),
 }
 
+# Where each value came from, for error messages: [config key, name, "file: [tool.importcraft] key"
+# or "--option"]. Kept beside the values so that merge() keeps it; never handed to children.
+WHERE = "where"
+
 
 class ConfigError(ImportcraftError):
     """Configuration for ``importcraft run`` that cannot be used; says where and why."""
 
 
 def empty() -> Config:
-    return {config_key: [] for config_key, _ in KEYS.values()}
+    return {WHERE: [], **{config_key: [] for config_key, _ in KEYS.values()}}
+
+
+def ignores_environment() -> bool:
+    """True under ``python -E`` and ``-I``: neither ``IMPORTCRAFT_RUN`` nor a ``pyproject.toml``
+    found from the current folder is read (only what the command line names explicitly)."""
+    import sys
+
+    return bool(sys.flags.ignore_environment or sys.flags.isolated)
 
 
 def merge(*configs: Config) -> Config:
@@ -85,6 +100,11 @@ def load_file(path: str) -> Config:
         raise ConfigError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (TOML files must be): byte {exc.start} is "
+            f"{exc.object[exc.start : exc.start + 1]!r}; save the file as UTF-8"
+        ) from None
     tool = data.get("tool")
     if isinstance(tool, dict) and "importcraft" in tool:
         table, where = tool["importcraft"], f"{path}: [tool.importcraft]"
@@ -121,7 +141,12 @@ def parse_table(table: dict[str, object], where: str, base: str) -> Config:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{at}: expected a list of strings, got {_kind(value)}")
             config[config_key] = _check_names(config_key, value, at, base)
+        config[WHERE].extend(_where(config_key, config[config_key], at))
     return config
+
+
+def _where(config_key: str, values: list[Any], at: str) -> list[list[str]]:
+    return [[config_key, str(v[0] if isinstance(v, list) else v), at] for v in values]
 
 
 def parse_options(options: dict[str, list[str]]) -> Config:
@@ -141,6 +166,7 @@ def parse_options(options: dict[str, list[str]]) -> Config:
             config[config_key] = _check_pairs(config_key, pairs, option, cwd)
         else:
             config[config_key] = _check_names(config_key, values, option, cwd)
+        config[WHERE].extend(_where(config_key, config[config_key], option))
     return config
 
 
@@ -203,21 +229,151 @@ def _kind(value: object) -> str:
 
 
 # -- children ---------------------------------------------------------------------------------
+# The configuration travels as JSON (what json.dumps would write), written and read here: json
+# pulls in re, enum and more, into every child and before the policies apply.
 
 
-def to_json(config: Config) -> str:
-    import json
+def to_env(config: Config) -> str:
+    """The configuration as the JSON text ``IMPORTCRAFT_RUN`` holds (ASCII, as json.dumps)."""
+    items = [f"{_quote(k)}: {_list(v)}" for k, v in config.items() if v and k != WHERE]
+    return "{" + ", ".join(items) + "}"
 
-    return json.dumps({key: values for key, values in config.items() if values})
+
+def _list(values: list[Any]) -> str:
+    return "[" + ", ".join(_list(v) if isinstance(v, list) else _quote(v) for v in values) + "]"
 
 
-def from_json(text: str) -> Config:
-    import json
+def _quote(text: str) -> str:
+    out = ['"']
+    for char in text:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif 0x20 <= code < 0x7F:
+            out.append(char)
+        elif code > 0xFFFF:  # a surrogate pair, as JSON spells it
+            code -= 0x10000
+            out.append(f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    out.append('"')
+    return "".join(out)
 
-    data = json.loads(text)
-    config = empty()
-    config.update({key: data[key] for key in data if key in config})
+
+def from_env(text: str) -> Config:
+    """Read ``IMPORTCRAFT_RUN``; :class:`ConfigError` names the variable and what is wrong."""
+    try:
+        data, end = _json_value(text, _json_space(text, 0))
+        if _json_space(text, end) != len(text):
+            raise ValueError(f"unexpected text at character {_json_space(text, end)}")
+        if not isinstance(data, dict):
+            raise ValueError("expected a JSON object")
+        config = empty()
+        for key, values in data.items():
+            if key == WHERE or key not in config:
+                continue  # written by another version of importcraft: not ours to refuse
+            kind = next(kind for config_key, kind in KEYS.values() if config_key == key)
+            config[key] = _checked(key, kind, values)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV} is not a configuration importcraft can read: {exc}") from None
     return config
+
+
+def _checked(key: str, kind: str, values: object) -> list[Any]:
+    if isinstance(values, list):
+        if kind != "pairs" and all(isinstance(v, str) for v in values):
+            return values
+        if kind == "pairs" and all(
+            isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
+            for v in values
+        ):
+            return values
+    wanted = "a list of [name, value] pairs" if kind == "pairs" else "a list of strings"
+    raise ValueError(f"{key!r} must be {wanted}")
+
+
+def _json_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\n\r":
+        i += 1
+    return i
+
+
+def _json_value(text: str, i: int) -> tuple[object, int]:
+    """A JSON object, list or string at ``text[i]`` (all the configuration uses) and its end."""
+    char = text[i : i + 1]
+    if char == '"':
+        return _json_string(text, i)
+    if char not in ("{", "["):
+        raise ValueError(f"expected an object, a list or a string at character {i}")
+    close = "}" if char == "{" else "]"
+    items: list[object] = []
+    pairs: dict[str, object] = {}
+    i = _json_space(text, i + 1)
+    if text[i : i + 1] == close:
+        return (pairs if char == "{" else items), i + 1
+    while True:
+        if char == "{":
+            if text[i : i + 1] != '"':
+                raise ValueError(f"expected a key at character {i}")
+            key, i = _json_string(text, i)
+            i = _json_space(text, i)
+            if text[i : i + 1] != ":":
+                raise ValueError(f"expected ':' at character {i}")
+            pairs[key], i = _json_value(text, _json_space(text, i + 1))
+        else:
+            item, i = _json_value(text, i)
+            items.append(item)
+        i = _json_space(text, i)
+        if text[i : i + 1] == close:
+            return (pairs if char == "{" else items), i + 1
+        if text[i : i + 1] != ",":
+            raise ValueError(f"expected ',' or {close!r} at character {i}")
+        i = _json_space(text, i + 1)
+
+
+_JSON_ESCAPES = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+
+
+def _json_string(text: str, i: int) -> tuple[str, int]:
+    start, i, out = i, i + 1, []
+    while True:
+        end = i
+        while end < len(text) and text[end] not in '"\\':
+            end += 1
+        out.append(text[i:end])
+        if end == len(text):
+            raise ValueError(f"the string at character {start} is not closed")
+        if text[end] == '"':
+            return "".join(out), end + 1
+        escape = text[end + 1 : end + 2]
+        if escape in _JSON_ESCAPES:
+            out.append(_JSON_ESCAPES[escape])
+            i = end + 2
+            continue
+        code = _json_hex(text, end)
+        i = end + 6
+        if 0xD800 <= code < 0xDC00 and text[i : i + 2] == "\\u":
+            low = _json_hex(text, i)
+            if 0xDC00 <= low < 0xE000:
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                i += 6
+        out.append(chr(code))
+
+
+def _json_hex(text: str, i: int) -> int:
+    digits = text[i + 2 : i + 6]
+    if text[i + 1 : i + 2] != "u" or len(digits) != 4 or digits.strip("0123456789abcdefABCDEF"):
+        raise ValueError(f"bad escape at character {i}")
+    return int(digits, 16)
 
 
 # -- applying ---------------------------------------------------------------------------------
@@ -244,56 +400,90 @@ class LazyCallback:
         return self.resolve()(module)
 
 
-def resolve_transformer(package: str, reference: str) -> object:
-    """The transformer named ``package.module:Name``: a class is instantiated without arguments."""
+def resolve_transformer(package: str, reference: str, at: str = "transform") -> object:
+    """The transformer named ``package.module:Name``: a class is instantiated without arguments.
+
+    ``at`` says where it was configured (``"/x/pyproject.toml: [tool.importcraft] transform"``).
+    """
     try:
         target = LazyCallback(reference).resolve()
     except Exception as exc:
         raise ConfigError(
-            f"transform {package!r}: cannot use {reference!r}: {type(exc).__name__}: {exc}"
+            f"{at} {package!r}: cannot use {reference!r}: {type(exc).__name__}: {exc}"
         ) from None
     if isinstance(target, type):
         try:
             return target()
         except Exception as exc:
             raise ConfigError(
-                f"transform {package!r}: {reference} cannot be made without arguments: {exc}"
+                f"{at} {package!r}: {reference} cannot be made without arguments: {exc}"
             ) from None
     return target
 
 
-def _transform(package: str, reference: str) -> Hook:
+def where(config: Config, config_key: str, name: str) -> str:
+    """Where ``name`` under ``config_key`` was configured: the file and key, or the option."""
+    for key, named, at in config.get(WHERE, ()):
+        if key == config_key and named == name:
+            return str(at)
+    return next(toml for toml, (key, _) in KEYS.items() if key == config_key)
+
+
+def _transform(package: str, reference: str, at: str) -> Hook:
     from ._transform import transform
 
-    return transform(package, resolve_transformer(package, reference))
+    return transform(package, resolve_transformer(package, reference, at))
 
 
-def _resolve_now(name: str, callback: LazyCallback) -> None:
+def _install_policy(install: Callable[..., Hook], config: Config, key: str) -> Hook:
+    names = [str(name) for name in config[key]]
+    try:
+        return install(*names)
+    except Exception as exc:
+        at = ", ".join(sorted({where(config, key, name) for name in names}))
+        raise ConfigError(f"{at}: cannot be applied: {exc}") from exc
+
+
+def _resolve_now(name: str, callback: LazyCallback, at: str) -> None:
     try:
         callback.resolve()
     except Exception as exc:
         raise ConfigError(
-            f"when-imported {name!r}: cannot use {callback.reference!r}: "
-            f"{type(exc).__name__}: {exc}"
+            f"{at} {name!r}: cannot use {callback.reference!r}: {type(exc).__name__}: {exc}"
         ) from None
 
 
-def apply(config: Config, *, check_callbacks: bool = False) -> list[Hook]:
+def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = False) -> list[Hook]:
     """Install everything ``config`` asks for; all of it or, on an error, none of it.
 
     With ``check_callbacks``, every when-imported function is imported at once (with the
     configured paths in place), so that a bad reference stops the program before it starts.
+    With ``evict_own`` (the program has not started yet), the modules importcraft loaded for
+    itself and that the policies now refuse leave ``sys.modules``, so that the program's
+    imports of them are refused too.
     """
     import sys
 
-    from ._aliases import alias
-    from ._install import mount
-    from ._policy import allow_only, block
-    from ._post_import import when_imported
-    from .sources import DirectorySource
+    # Each feature's module is imported only when the configuration uses it: they are loaded
+    # into the program, and cost its start-up.
+    if config["mount"]:
+        from ._install import mount
+        from .sources import DirectorySource
+    if config["alias"] or config["deprecated_alias"]:
+        from ._aliases import alias
+    if config["block"] or config["allow_only"]:
+        from ._policy import allow_only, block
+    if config["when_imported"]:
+        from ._post_import import when_imported
+
+    at = "the configuration"  # where the value being installed was given, for errors
 
     def pairs(key: str) -> Iterable[tuple[str, str]]:
-        return ((str(a), str(b)) for a, b in config[key])
+        nonlocal at
+        for name, value in config[key]:
+            at = f"{where(config, key, str(name))} {str(name)!r}"
+            yield str(name), str(value)
+        at = "the configuration"
 
     hooks: list[Hook] = []
     added_paths = [str(p) for p in config["path"] if p not in sys.path]
@@ -307,20 +497,20 @@ def apply(config: Config, *, check_callbacks: bool = False) -> list[Hook]:
         for old, new in pairs("deprecated_alias"):
             hooks.append(alias(old, new, deprecated=True))
         if config["block"]:
-            hooks.append(block(*map(str, config["block"])))
+            hooks.append(_install_policy(block, config, "block"))
         if config["allow_only"]:
-            hooks.append(allow_only(*map(str, config["allow_only"])))
+            hooks.append(_install_policy(allow_only, config, "allow_only"))
         if config["lazy"]:
             from ._lazy import lazy_mode
 
             include, exclude = map(str, config["lazy"]), map(str, config["lazy_exclude"])
             hooks.append(lazy_mode(include=include, exclude=exclude))
         for package, reference in pairs("transform"):
-            hooks.append(_transform(package, reference))
+            hooks.append(_transform(package, reference, where(config, "transform", package)))
         for name, reference in pairs("when_imported"):
             callback = LazyCallback(reference)
             if check_callbacks:
-                _resolve_now(name, callback)
+                _resolve_now(name, callback, where(config, "when_imported", name))
             hooks.append(when_imported(name, callback))
     except Exception as exc:
         for hook in reversed(hooks):
@@ -330,5 +520,45 @@ def apply(config: Config, *, check_callbacks: bool = False) -> list[Hook]:
                 sys.path.remove(entry)
         if isinstance(exc, ConfigError):
             raise
-        raise ConfigError(f"the configuration cannot be applied: {exc}") from exc
+        raise ConfigError(f"{at}: cannot be applied: {exc}") from exc
+    if evict_own and (config["block"] or config["allow_only"]):
+        _evict_refused()
     return hooks
+
+
+def _evict_refused() -> None:
+    """Take out of ``sys.modules`` what importcraft loaded for itself and the policies refuse.
+
+    A module in ``sys.modules`` is never looked for, so without this ``--block json`` would
+    let the program import the json that reading the configuration had loaded. importcraft's
+    own modules stay: the hooks just installed run on them.
+    """
+    import sys
+
+    from ._router import POLICY, ROUTER
+
+    # sys.modules keeps the order modules finished loading in, and importcraft's __init__
+    # imports nothing: what follows it (the program has not run yet) is importcraft's. Under
+    # `python -m importcraft`, so is what runpy loaded after start-up (site) to start it.
+    names = list(sys.modules)
+    starts = [names.index("importcraft")] if "importcraft" in names else [len(names)]
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if getattr(main_spec, "name", "") == "importcraft.__main__" and "site" in names:
+        starts.append(names.index("site") + 1)
+    start = min(starts)
+    for name in names[start:]:
+        if name == "importcraft" or name.startswith("importcraft."):
+            continue
+        refused = False
+        for rule in ROUTER.rules_for(name):
+            if rule.stage == POLICY:
+                try:
+                    rule.check(name)
+                except ImportError:
+                    refused = True
+        if refused:
+            module = sys.modules.pop(name)
+            parent, _, child = name.rpartition(".")
+            # As a fresh interpreter would have it: `from parent import child` refused as well.
+            if parent and getattr(sys.modules.get(parent), child, None) is module:
+                delattr(sys.modules[parent], child)

@@ -1,0 +1,174 @@
+"""The configuration of importcraft run: errors that say where, IMPORTCRAFT_RUN, -E and -I."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from importcraft import _config
+
+from .test_cli import importcraft_run
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTCRAFT_RUN"}
+    return {**env, **extra}
+
+
+# -- IMPORTCRAFT_RUN: what json.dumps writes and json.loads reads -------------------------------
+
+AWKWARD = ['quo"te', "back\\slash", "new\nline\ttab", "café", "snake 🐍", "lone \udce9", "/"]
+
+
+def test_the_variable_is_json_without_importing_json() -> None:
+    config = _config.empty()
+    config["path"] = AWKWARD
+    config["alias"] = [[a, b] for a, b in zip(AWKWARD, reversed(AWKWARD), strict=True)]
+    text = _config.to_env(config)
+    assert text.isascii()
+    assert json.loads(text) == {"path": AWKWARD, "alias": config["alias"]}
+    assert _config.from_env(text) == {**config, "where": []}
+    assert _config.from_env(json.dumps(json.loads(text), indent=1)) == _config.from_env(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"block": ["json"', "expected ',' or ']' at character 17"),
+        ('{"block": "json"}', "'block' must be a list of strings"),
+        ('{"alias": [["a"]]}', "'alias' must be a list of [name, value] pairs"),
+        ('["block"]', "expected a JSON object"),
+        ('{"block": ["a\\x"]}', "bad escape at character 13"),
+        ('{"block": []} x', "unexpected text at character 14"),
+    ],
+)
+def test_a_malformed_variable_is_a_config_error_naming_it(text: str, message: str) -> None:
+    with pytest.raises(_config.ConfigError) as raised:
+        _config.from_env(text)
+    assert str(raised.value).startswith("IMPORTCRAFT_RUN is not a configuration importcraft ")
+    assert message in str(raised.value)
+
+
+CHILDREN = """\
+import os, sys
+print("program ran")
+sys.stdout.flush()
+os.spawnv(os.P_WAIT, sys.executable, [sys.executable, "-c", "print('child ran')"])
+"""
+
+
+@pytest.mark.parametrize("text", ['{"block": ["json"', '{"mount": [["p", "/no/such/dir"]]}'])
+def test_a_bad_inherited_configuration_is_reported_once_in_one_line(tree: Any, text: str) -> None:
+    root = tree({"main.py": CHILDREN})
+    done = subprocess.run(
+        [sys.executable, "main.py"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=clean_env(IMPORTCRAFT_RUN=text),
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stdout.splitlines() == ["program ran", "child ran"]
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("importcraft: IMPORTCRAFT_RUN")
+    assert lines[0].endswith("(ignored; the program runs without it)")
+
+
+# -- -E and -I ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", ["-E", "-I"])
+def test_the_variable_is_ignored_under_e_and_i(tmp_path: Path, flag: str) -> None:
+    env = clean_env(IMPORTCRAFT_RUN='{"block": ["colorsys"]}')
+    probe = "import colorsys, sys; print('importcraft' in sys.modules)"
+    ignored = subprocess.run(
+        [sys.executable, flag, "-c", probe], capture_output=True, text=True, env=env, check=False
+    )
+    assert (ignored.returncode, ignored.stdout.strip()) == (0, "False"), ignored.stderr
+    applied = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=False
+    )
+    assert "import of 'colorsys' is blocked" in applied.stderr
+
+
+@pytest.mark.parametrize("flag", ["-E", "-I"])
+def test_run_reads_no_pyproject_under_e_and_i(tree: Any, flag: str) -> None:
+    root = tree(
+        {
+            "pyproject.toml": "[tool.importcraft]\nblock = ['colorsys']\n",
+            "other.toml": "block = ['sqlite3']\n",
+            "main.py": """\
+            import colorsys
+            try:
+                import sqlite3
+            except ImportError as exc:
+                print(type(exc).__name__)
+            """,
+        }
+    )
+    command = [sys.executable, flag, "-m", "importcraft", "run"]
+    done = subprocess.run(
+        [*command, "--alias", "oj=json", "main.py"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=clean_env(),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == ""
+    # A file named on the command line is still read.
+    named = subprocess.run(
+        [*command, "--config", "other.toml", "main.py"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=clean_env(),
+        check=False,
+    )
+    assert named.stdout.strip() == "ImportBlockedError", named.stderr
+    # Without the flag, the pyproject.toml is read.
+    assert "'colorsys' is blocked" in importcraft_run("main.py", cwd=root).stderr
+
+
+# -- errors name the file and the key ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "where"),
+    [
+        ("when-imported = { json = 'nomod:f' }", "when-imported 'json': cannot use 'nomod:f'"),
+        ("transform = { json = 'nomod:T' }", "transform 'json': cannot use 'nomod:T'"),
+        ("alias = { a = 'b', b = 'a' }", "alias 'b': cannot be applied: "),
+    ],
+)
+def test_errors_found_when_applying_name_the_file_and_the_key(
+    tree: Any, table: str, where: str
+) -> None:
+    root = tree({"pyproject.toml": f"[tool.importcraft]\n{table}\n", "main.py": "print('ran')"})
+    done = importcraft_run("main.py", cwd=root)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    pyproject = root / "pyproject.toml"
+    assert done.stderr.startswith(
+        f"importcraft run: error: {pyproject}: [tool.importcraft] {where}"
+    ), done.stderr
+
+
+def test_a_pyproject_that_is_not_utf8_is_a_config_error(tree: Any) -> None:
+    root = tree({"main.py": "print('ran')\n"})
+    (root / "pyproject.toml").write_bytes(b"[tool.importcraft]\nblock = ['caf\xe9']\n")
+    done = importcraft_run("main.py", cwd=root)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"importcraft run: error: {root / 'pyproject.toml'}: not UTF-8 text (TOML files must be): "
+        "byte 32 is b'\\xe9'; save the file as UTF-8"
+    ]
