@@ -20,8 +20,21 @@ print("file", globals().get("__file__"))
 """
 
 
+def bare_env() -> dict[str, str]:
+    """The environment without the suite's coverage measurement of child processes.
+
+    For tests about which modules a program finds loaded: coverage.py itself loads json,
+    sqlite3, signal and more into every child it measures.
+    """
+    return {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
+
+
 def importcraft_run(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, console: bool = False
+    *args: str,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    console: bool = False,
+    measured: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m importcraft run ARGS` (or the console script) in ``cwd``."""
     command = (
@@ -29,7 +42,8 @@ def importcraft_run(
         if console
         else [sys.executable, "-m", "importcraft", "run"]
     )
-    full_env = {k: v for k, v in os.environ.items() if k != "IMPORTCRAFT_RUN"}
+    base = os.environ if measured else bare_env()
+    full_env = {k: v for k, v in base.items() if k != "IMPORTCRAFT_RUN"}
     return subprocess.run(
         [*command, *args],
         capture_output=True,
@@ -528,7 +542,7 @@ COMMAND_MODULES = ["argparse", "zipfile", "gettext", "json", "signal", "shutil",
 def test_run_does_not_load_the_command_into_the_program(tree: Any, mode: str) -> None:
     root = tree({"loaded.py": LOADED})
     what = {"script": ["loaded.py"], "-c": ["-c", LOADED], "-m": ["-m", "loaded"]}[mode]
-    result = importcraft_run(*what, *COMMAND_MODULES, cwd=root, console=True)
+    result = importcraft_run(*what, *COMMAND_MODULES, cwd=root, console=True, measured=False)
     assert result.returncode == 0, result.stderr
     loaded = eval(result.stdout)
     assert loaded, "the probe found nothing: importcraft itself should be loaded"
@@ -543,9 +557,9 @@ def own_imports(root: Path, console: bool) -> list[str]:
     """The modules that are loaded in a program under `importcraft run` and not under python."""
     listing = "import sys; print(' '.join(sys.modules))"
     plain = subprocess.run(
-        [sys.executable, "-c", listing], capture_output=True, text=True, check=True
+        [sys.executable, "-c", listing], capture_output=True, text=True, check=True, env=bare_env()
     ).stdout.split()
-    ours = importcraft_run(*OWN_OPTIONS, "-c", listing, cwd=root, console=console)
+    ours = importcraft_run(*OWN_OPTIONS, "-c", listing, cwd=root, console=console, measured=False)
     assert ours.returncode == 0, ours.stderr
     return [m for m in ours.stdout.split() if m not in plain and not m.startswith("importcraft")]
 
@@ -578,8 +592,9 @@ def test_a_policy_refuses_the_modules_importcraft_loaded_for_itself(
     failed = {}
     for name in ["json", *own]:
         result = importcraft_run(
-            *OWN_OPTIONS, "--block", name, "probe.py", "program", name, cwd=root, console=console
-        )
+            *OWN_OPTIONS, "--block", name, "probe.py", "program", name,
+            cwd=root, console=console, measured=False,
+        )  # fmt: skip
         expected = ["program ImportBlockedError", "child ImportBlockedError"]
         if result.stdout.splitlines() != expected:
             failed[name] = result.stdout + result.stderr

@@ -104,11 +104,11 @@ def test_run_reads_no_pyproject_under_e_and_i(tree: Any, flag: str) -> None:
     root = tree(
         {
             "pyproject.toml": "[tool.importcraft]\nblock = ['colorsys']\n",
-            "other.toml": "block = ['sqlite3']\n",
+            "other.toml": "block = ['csv']\n",
             "main.py": """\
             import colorsys
             try:
-                import sqlite3
+                import csv
             except ImportError as exc:
                 print(type(exc).__name__)
             """,
