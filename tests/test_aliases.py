@@ -193,6 +193,9 @@ def test_bad_names_are_refused() -> None:
         importcraft.alias("x", "1x")
     with pytest.raises(TypeError, match="must be a Warning subclass"):
         importcraft.alias("x", "y", category=ValueError)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"alias\(\) message must be a str or None"):
+        importcraft.alias("x", "y", message=1)  # type: ignore[arg-type]
+    assert importcraft.hooks() == []
 
 
 @pytest.mark.usefixtures("newlib")
@@ -428,6 +431,8 @@ def test_a_refused_deprecation_changes_nothing() -> None:
         importcraft.deprecate_attribute(keep, "no good")
     with pytest.raises(TypeError, match="must be a module or its name"):
         importcraft.deprecate_attribute(42, "x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="message must be a str or None"):
+        importcraft.deprecate_attribute(keep, "x", message=b"bytes")  # type: ignore[arg-type]
     assert (type(keep), dict(vars(keep)), importcraft.hooks()) == before
 
 

@@ -258,6 +258,8 @@ def alias(
     check_module_name(new, "alias target")
     if not (isinstance(category, type) and issubclass(category, Warning)):
         raise TypeError(f"alias() category must be a Warning subclass, not {category!r}")
+    if message is not None and not isinstance(message, str):
+        raise TypeError(f"alias() message must be a str or None, not {message!r}")
     if new == old or new.startswith(old + "."):
         raise ValueError(
             f"alias({old!r}, {new!r}) would import itself: the target is inside the alias"
@@ -414,6 +416,10 @@ def deprecate_attribute(
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"deprecate_attribute() name {name!r} is not an attribute name")
     if replacement is not None:
+        if not isinstance(replacement, str):
+            raise TypeError(
+                f"deprecate_attribute() replacement must be a str or None, not {replacement!r}"
+            )
         target, colon, attribute = replacement.partition(":")
         if not colon or not all(part.isidentifier() for part in attribute.split(".")):
             raise ValueError(
@@ -428,6 +434,8 @@ def deprecate_attribute(
         raise TypeError(
             f"deprecate_attribute() category must be a Warning subclass, not {category!r}"
         )
+    if not isinstance(message, str):
+        raise TypeError(f"deprecate_attribute() message must be a str or None, not {message!r}")
     description = f"deprecate_attribute({module_name!r}, {name!r})"
     # (module, entry) for each module object this hook deprecated the attribute of: the
     # module at registration, and each later load or reload of it.
