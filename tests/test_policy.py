@@ -330,3 +330,31 @@ def test_the_stdlib_modules_importcraft_loads_late_are_all_preloaded_for_stdlib_
     }
     subpackages = {f"importcraft.{p.parent.name}" for p in package.glob("*/__init__.py")}
     assert set(_policy._OWN_MODULES) == library | subpackages
+
+
+def test_a_probe_inside_another_lookup_leaves_that_lookup_whole() -> None:
+    importcraft.virtual({"walled": ""})
+    importcraft.block("walled")
+    seen: list[object] = []
+
+    class Probing:
+        """A finder that probes for a blocked name while importlib walks sys.meta_path."""
+
+        def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+            if fullname == "outer_trigger":
+                try:
+                    seen.append(importlib.util.find_spec("walled"))
+                except ModuleNotFoundError as exc:
+                    seen.append(type(exc))
+
+    class Last:
+        def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+            if fullname == "outer_trigger":
+                seen.append("asked last")
+
+    sys.meta_path = [*sys.meta_path, Probing(), Last()]
+    with pytest.raises(ModuleNotFoundError):
+        import outer_trigger  # noqa: F401
+    # Ending the nested walk would have ended the outer one too: it gets the error instead.
+    assert seen == [importcraft.ImportBlockedError, "asked last"]
+    assert importlib.util.find_spec("walled") is None
