@@ -224,14 +224,22 @@ def test_allow_only_takes_a_distribution_name(tree: Any) -> None:
             "inferred_dist-2.0.dist-info/METADATA,,\n",
             "inferred_mod.py": "y = 2",
             "other_impl.py": "",
+            "nspace.part-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: nspace.part\n"
+            "Version: 1.0\n",
+            "nspace.part-1.0.dist-info/top_level.txt": "nspace\n",
+            "nspace/part.py": "",
+            "nspace/other.py": "",
         }
     )
     sys.path.insert(0, str(root))
-    importcraft.allow_only("my-dist", "inferred-dist")
+    importcraft.allow_only("my-dist", "inferred-dist", "nspace.part")
     assert importlib.import_module("mydist_impl").x == 1
     assert importlib.import_module("inferred_mod").y == 2
+    importlib.import_module("nspace.part")
     with pytest.raises(importcraft.ImportBlockedError):
         import other_impl  # noqa: F401
+    with pytest.raises(importcraft.ImportBlockedError):
+        import nspace.other  # a module name stands for itself, not its distribution's namespace  # noqa: F401
 
 
 def test_allow_only_refuses_a_name_that_is_neither_module_nor_distribution() -> None:

@@ -314,7 +314,13 @@ def _import_names(names: tuple[str, ...]) -> frozenset[str]:
                 ) from None
             found.update(provided)
         else:
-            found.update(_distribution_modules(name) or ())
+            # A module of a namespace distribution (zope.interface, whose top_level.txt says
+            # zope) stands for itself, not for the whole namespace.
+            found.update(
+                module
+                for module in _distribution_modules(name) or ()
+                if not name.startswith(module + ".")
+            )
     return frozenset(found)
 
 
