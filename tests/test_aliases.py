@@ -449,3 +449,19 @@ def test_an_alias_refused_by_an_error_filter_leaves_nothing_behind() -> None:
     del sys.modules["taken"]
     assert importlib.import_module("taken").WHO == "taken", "no alias rule was left behind"
     assert taken.WHO == "taken"
+
+
+@pytest.mark.usefixtures("newlib")
+def test_a_deprecated_alias_removed_inside_isolated_is_back_after_it() -> None:
+    hook = importcraft.alias("oldlib", "newlib", deprecated=True)
+    with importcraft.isolated():
+        hook.remove()
+        with pytest.raises(ImportError):
+            import oldlib
+        importcraft.alias("oldlib", "elsewhere")  # and its name is free for another alias
+    assert hook.active
+    with pytest.warns(DeprecationWarning, match="'oldlib' is deprecated"):
+        import oldlib
+    assert oldlib is sys.modules["newlib"]
+    with pytest.raises(ValueError, match="makes a cycle"):
+        importcraft.alias("newlib", "oldlib")  # the cycle check sees the alias again
