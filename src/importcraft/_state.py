@@ -155,12 +155,14 @@ def end_lookup_after(finder: object, lookup: FrameType) -> bool:
         index = next((i for i, f in enumerate(walked) if f is finder), None)
         if index is None or lookup.f_locals.get("meta_path") is not walked:
             return False
+        # The copy first: a walk that starts after it reads the copy, and one that started
+        # before it has a frame the loop below sees.
+        sys.meta_path = list(walked)
         for frame in sys._current_frames().values():
             while frame is not None:
                 if frame is not lookup and frame.f_code is lookup.f_code:
                     return False
                 frame = frame.f_back  # type: ignore[assignment]
-        sys.meta_path = list(walked)
         del walked[index + 1 :]
         return True
 
