@@ -6,9 +6,13 @@
 (b) the start-up cost of importcraft_bootstrap.pth when IMPORTCRAFT_RUN is unset (target: under
     0.2 ms): site processing that file, against site processing an empty .pth file, in-process;
     and fresh interpreters running site.addsitedir on a folder holding only that file, against
-    an empty folder.
+    an empty folder;
+(c) registration cost (issue 10, target: O(1) amortised per name): registering 100, 1,000 and
+    10,000 aliases (one alias() call each) and blocked names (one block() call holding them
+    all), microseconds per name and the peak memory tracemalloc sees, per name. Flat columns
+    from 100 to 10,000 mean constant cost per name.
 
-Run: .venv/bin/python benchmarks/meaning.py [--rounds N]
+Run: .venv/bin/python benchmarks/meaning.py [--rounds N] [--only c]
 """
 
 from __future__ import annotations
@@ -117,10 +121,52 @@ def bootstrap_cost(rounds: int) -> None:
         shutil.rmtree(folder)
 
 
+def registration_cost() -> None:
+    import gc
+    import tracemalloc
+
+    print("(c) registration, per name: microseconds (best of 3) and peak traced bytes")
+
+    def aliases(count: int) -> None:
+        hooks = [importcraft.alias(f"bench_old_{i}", f"bench_new_{i}.mod") for i in range(count)]
+        for hook in hooks:
+            hook.remove()
+
+    def blocked(count: int) -> None:
+        importcraft.block(*[f"bench_blocked_{i}" for i in range(count)]).remove()
+
+    for label, register in (("alias()", aliases), ("block()", blocked)):
+        for count in (100, 1_000, 10_000):
+            best = float("inf")
+            for _ in range(3):
+                gc.collect()
+                start = time.perf_counter()
+                register(count)
+                best = min(best, time.perf_counter() - start)
+            gc.collect()
+            tracemalloc.start()
+            register(count)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(
+                f"    {label:<8} {count:>6,} names: {best / count * 1e6:7.1f} µs/name "
+                f"(with removal), peak {peak / count:7.0f} B/name, total {best:.3f} s"
+            )
+
+
 def main() -> None:
+    only = None
+    if "--only" in sys.argv:
+        at = sys.argv.index("--only")
+        only = sys.argv[at + 1]
+        del sys.argv[at : at + 2]
     rounds = start(__doc__ or "", 30)
-    aliased_imports(rounds)
-    bootstrap_cost(rounds)
+    if only in (None, "a"):
+        aliased_imports(rounds)
+    if only in (None, "b"):
+        bootstrap_cost(rounds)
+    if only in (None, "c"):
+        registration_cost()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
+import textwrap
 import warnings
 from typing import Any
 
@@ -29,8 +31,10 @@ def test_the_alias_is_the_very_object_whichever_is_imported_first(new_first: boo
         import newlib
         import oldlib
     else:
-        import newlib
         import oldlib
+
+        assert "newlib" in sys.modules, "importing the alias imports the target"
+        import newlib
     assert oldlib is newlib
     assert newlib.__name__ == "newlib"
     assert newlib.__spec__.name == "newlib"
@@ -99,9 +103,16 @@ def test_an_error_inside_the_target_is_its_own() -> None:
 @pytest.mark.parametrize(
     ("aliases", "message"),
     [
-        ([("a", "b"), ("b", "a")], "makes a cycle: a -> b -> a"),
-        ([("a", "b"), ("b", "c"), ("c", "a")], "makes a cycle"),
-        ([("a", "b"), ("b.x", "a.x")], "makes a cycle"),
+        ([("a", "b"), ("b", "a")], r"alias\('b', 'a'\) makes a cycle: b -> a -> b \("),
+        ([("a", "b"), ("b", "c"), ("c", "a")], "makes a cycle: c -> a -> b -> c "),
+        ([("a", "b"), ("b.x", "a.x")], "makes a cycle: b.x -> a.x -> b.x "),
+        # Cycles through a package alias, which covers the modules under it: the name grows.
+        ([("a", "b.x"), ("b", "a")], r"makes a cycle: b -> a -> b\.x -> a\.x -> b\.x\.x -> \.\.\."),
+        ([("b", "a"), ("a", "b.x")], "makes a cycle: a -> b.x -> a.x -> b.x.x -> "),
+        ([("a", "b"), ("b.c", "a.c.c")], "makes a cycle: b.c -> a.c.c -> b.c.c -> "),
+        # ... also when a more specific alias applies first today: removing it would let the
+        # package alias apply, so it must not be able to make a cycle either.
+        ([("a", "b.x"), ("b.x", "c"), ("b", "a")], r"makes a cycle: b -> a -> b\.x"),
         ([("a", "a.inner")], "the target is inside the alias"),
         ([("a", "a")], "the target is inside the alias"),
     ],
@@ -116,6 +127,65 @@ def test_cycles_are_refused_when_installed(aliases: list[tuple[str, str]], messa
     assert len(importcraft.hooks()) == count
 
 
+@pytest.mark.parametrize(
+    "aliases",
+    [
+        [("new.legacy", "new")],  # new.legacy.legacy -> new.legacy -> new: shorter each time
+        [("a.x", "b"), ("b", "a")],  # b -> a, b.x -> a.x -> b: ends
+        [("old", "new"), ("new.legacy", "new.modern")],
+    ],
+)
+def test_aliases_that_always_end_are_accepted(aliases: list[tuple[str, str]]) -> None:
+    importcraft.virtual({"new": "", "new.modern": "", "a": "", "a.inner": "", "b": ""})
+    for old, new in aliases:
+        importcraft.alias(old, new)
+    first = aliases[0][0]
+    assert importlib.import_module(first) is sys.modules[_resolved(first, aliases)]
+
+
+def _resolved(name: str, aliases: list[tuple[str, str]]) -> str:
+    table = dict(aliases)
+    while True:
+        covering = [old for old in table if name == old or name.startswith(old + ".")]
+        if not covering:
+            return name
+        old = max(covering, key=len)
+        name = table[old] + name[len(old) :]
+
+
+def test_a_cycle_through_a_package_alias_fails_instead_of_hanging() -> None:
+    code = textwrap.dedent(
+        """
+        import importcraft
+        importcraft.alias("a", "b.x")
+        try:
+            importcraft.alias("b", "a")
+        except ValueError as exc:
+            print(exc)
+        print(len(importcraft.hooks()))
+        """
+    )
+    # A regression loops forever (growing memory): the timeout turns it into a failure.
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    first, count = result.stdout.splitlines()
+    assert first.startswith("alias('b', 'a') makes a cycle: b -> a -> b.x -> a.x")
+    assert count == "1"
+
+
+def test_registering_many_aliases_with_shared_packages() -> None:
+    # Aliases inside one package and pointing into another: every check walks a few names.
+    importcraft.virtual({"target": "", "target.m5": "V = 5"})
+    for i in range(300):
+        importcraft.alias(f"source.m{i}", f"target.m{i}")
+    importcraft.alias("source", "target")
+    assert importlib.import_module("source.m5").V == 5
+    with pytest.raises(ValueError, match="makes a cycle"):
+        importcraft.alias("target.m7", "source.m7")
+
+
 def test_bad_names_are_refused() -> None:
     with pytest.raises(ValueError, match="alias name 'not valid'"):
         importcraft.alias("not valid", "x")
@@ -123,6 +193,9 @@ def test_bad_names_are_refused() -> None:
         importcraft.alias("x", "1x")
     with pytest.raises(TypeError, match="must be a Warning subclass"):
         importcraft.alias("x", "y", category=ValueError)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"alias\(\) message must be a str or None"):
+        importcraft.alias("x", "y", message=1)  # type: ignore[arg-type]
+    assert importcraft.hooks() == []
 
 
 @pytest.mark.usefixtures("newlib")
@@ -291,3 +364,104 @@ def test_deprecating_nothing_is_refused_at_once() -> None:
 def test_a_malformed_replacement_is_refused(replacement: str) -> None:
     with pytest.raises(ValueError, match=r"replacement|not a valid"):
         importcraft.deprecate_attribute("m", "x", replacement=replacement)
+
+
+def test_the_module_own_code_keeps_reading_a_deprecated_global() -> None:
+    importcraft.virtual(
+        {
+            "ownlib": "LIMIT = 10\ndef limit():\n    return LIMIT\ndef grow():\n    global LIMIT\n"
+            "    LIMIT += 1\n"
+        }
+    )
+    import ownlib
+
+    importcraft.deprecate_attribute("ownlib", "LIMIT")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ownlib.limit() == 10, "the module's own functions read it without a warning"
+        ownlib.grow()
+        assert ownlib.limit() == 11
+    with pytest.warns(DeprecationWarning, match=r"^ownlib\.LIMIT is deprecated$"):
+        assert ownlib.LIMIT == 11, "reading from outside gives the value the module has now"
+    with pytest.warns(DeprecationWarning, match="LIMIT"):
+        from ownlib import LIMIT
+    assert LIMIT == 11
+
+
+def test_a_deprecation_removed_inside_isolated_is_back_after_it() -> None:
+    importcraft.virtual({"isolib": "OLD = 1\nNEW = 2\n", "isorep": "OLD = 1\nNEW = 2\n"})
+    import isolib
+    import isorep
+
+    hooks = [
+        importcraft.deprecate_attribute(isolib, "OLD"),
+        importcraft.deprecate_attribute("isorep", "OLD", replacement="isorep:NEW"),
+    ]
+    before = [(type(m), dict(vars(m))) for m in (isolib, isorep)]
+    with importcraft.isolated():
+        for hook in hooks:
+            hook.remove()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert (isolib.OLD, isorep.OLD) == (1, 1)
+    assert [(type(m), dict(vars(m))) for m in (isolib, isorep)] == before
+    assert all(hook.active for hook in hooks)
+    with pytest.warns(DeprecationWarning, match=r"isolib\.OLD"):
+        assert isolib.OLD == 1
+    with pytest.warns(DeprecationWarning, match=r"isorep\.OLD"):
+        assert isorep.OLD == 2
+    for hook in hooks:  # and the hooks still come off cleanly
+        hook.remove()
+    assert type(isolib) is type(isorep) is type(sys)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert (isolib.OLD, isorep.OLD) == (1, 1)
+
+
+def test_a_refused_deprecation_changes_nothing() -> None:
+    importcraft.virtual({"keep": "x = 1"})
+    import keep
+
+    before = (type(keep), dict(vars(keep)), importcraft.hooks())
+    with pytest.raises(AttributeError, match="no attribute 'nope' to deprecate"):
+        importcraft.deprecate_attribute(keep, "nope")
+    with pytest.raises(TypeError, match="category must be a Warning subclass"):
+        importcraft.deprecate_attribute(keep, "x", category=int)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="name 'no good' is not an attribute name"):
+        importcraft.deprecate_attribute(keep, "no good")
+    with pytest.raises(TypeError, match="must be a module or its name"):
+        importcraft.deprecate_attribute(42, "x")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="message must be a str or None"):
+        importcraft.deprecate_attribute(keep, "x", message=b"bytes")  # type: ignore[arg-type]
+    assert (type(keep), dict(vars(keep)), importcraft.hooks()) == before
+
+
+def test_an_alias_refused_by_an_error_filter_leaves_nothing_behind() -> None:
+    importcraft.virtual({"taken": "WHO = 'taken'", "fresh": "WHO = 'fresh'"})
+    import taken
+
+    count = len(importcraft.hooks())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(importcraft.ImportcraftWarning, match="'taken' is already imported"):
+            importcraft.alias("taken", "fresh")
+    assert len(importcraft.hooks()) == count
+    del sys.modules["taken"]
+    assert importlib.import_module("taken").WHO == "taken", "no alias rule was left behind"
+    assert taken.WHO == "taken"
+
+
+@pytest.mark.usefixtures("newlib")
+def test_a_deprecated_alias_removed_inside_isolated_is_back_after_it() -> None:
+    hook = importcraft.alias("oldlib", "newlib", deprecated=True)
+    with importcraft.isolated():
+        hook.remove()
+        with pytest.raises(ImportError):
+            import oldlib
+        importcraft.alias("oldlib", "elsewhere")  # and its name is free for another alias
+    assert hook.active
+    with pytest.warns(DeprecationWarning, match="'oldlib' is deprecated"):
+        import oldlib
+    assert oldlib is sys.modules["newlib"]
+    with pytest.raises(ValueError, match="makes a cycle"):
+        importcraft.alias("newlib", "oldlib")  # the cycle check sees the alias again

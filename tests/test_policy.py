@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import pkgutil
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +41,18 @@ def test_modules_under_a_blocked_name_are_blocked(tree: Any) -> None:
 
 
 def test_a_blocked_module_is_caught_by_the_usual_import_error_fallback() -> None:
+    importcraft.virtual({"json_fast": "fast = True"})
     importcraft.block("json_fast")
     try:
         import json_fast  # noqa: F401
-    except ImportError:
-        fallback = True
-    assert fallback
+
+        used = "json_fast"
+    except ImportError as exc:
+        used = "fallback"
+        error = exc
+    assert used == "fallback"
+    assert isinstance(error, importcraft.ImportBlockedError)
+    assert "json_fast" not in sys.modules
 
 
 def test_a_sibling_with_a_common_prefix_is_not_blocked() -> None:
@@ -53,13 +61,32 @@ def test_a_sibling_with_a_common_prefix_is_not_blocked() -> None:
     assert importlib.import_module("abc_extra").ok
 
 
-def test_an_already_imported_module_is_unaffected_without_evict() -> None:
+def test_blocking_an_imported_module_without_evict_warns_naming_it(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"wpkg/__init__.py": "", "wpkg/part.py": ""})))
+    import wpkg.part
+
+    with pytest.warns(importcraft.ImportcraftWarning) as caught:
+        importcraft.block("wpkg", "never_imported")
+    message = str(caught[0].message)
+    assert "'wpkg', 'wpkg.part'" in message
+    assert "never_imported'" not in message.partition("imports of")[2]
+    assert "evict=True" in message
+    import wpkg as again  # as documented: Python does not ask finders for it
+
+    assert again is wpkg
+
+
+def test_blocking_an_imported_module_under_an_error_filter_changes_nothing() -> None:
     import colorsys
 
-    importcraft.block("colorsys")
-    import colorsys as again
-
-    assert again is colorsys
+    count = len(importcraft.hooks())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(importcraft.ImportcraftWarning, match="'colorsys'"):
+            importcraft.block("colorsys", "other_name")
+    assert len(importcraft.hooks()) == count
+    del sys.modules["colorsys"]
+    assert importlib.import_module("colorsys") is not colorsys, "no block rule was left behind"
 
 
 def test_evict_removes_the_module_and_remove_puts_it_back(tree: Any) -> None:
@@ -77,18 +104,72 @@ def test_evict_removes_the_module_and_remove_puts_it_back(tree: Any) -> None:
     assert sys.modules["epkg.inner"] is held
 
 
-def test_find_spec_reports_a_blocked_name() -> None:
-    importcraft.block("colorsys")
-    sys.modules.pop("colorsys", None)
+def test_a_probe_finds_nothing_while_an_import_raises(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"probed/__init__.py": "", "probed/sub.py": ""})))
+    importcraft.block("probed")
+    assert importlib.util.find_spec("probed") is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # pkgutil.find_loader, 3.12+
+        assert pkgutil.find_loader("probed") is None
     with pytest.raises(importcraft.ImportBlockedError):
-        importlib.util.find_spec("colorsys")
+        importlib.import_module("probed")
+    with pytest.raises(importcraft.ImportBlockedError):
+        import probed  # noqa: F401
+    # Probing a submodule imports the package first, which is refused: the same error a
+    # missing package gives (a ModuleNotFoundError).
+    with pytest.raises(ModuleNotFoundError):
+        importlib.util.find_spec("probed.sub")
+    assert "probed" not in sys.modules
+
+
+def test_a_probe_for_a_submodule_of_a_blocked_imported_package_finds_nothing(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"ppkg/__init__.py": "", "ppkg/sub.py": ""})))
+    import ppkg
+
+    with pytest.warns(importcraft.ImportcraftWarning):
+        importcraft.block("ppkg")
+    assert importlib.util.find_spec("ppkg.sub") is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        assert pkgutil.find_loader("ppkg.sub") is None
+    with pytest.raises(importcraft.ImportBlockedError, match=r"'ppkg\.sub' is blocked"):
+        import ppkg.sub
+    assert ppkg is sys.modules["ppkg"]
+
+
+def test_reloading_a_blocked_module_raises() -> None:
+    importcraft.virtual({"reloaded": ""})
+    import reloaded
+
+    with pytest.warns(importcraft.ImportcraftWarning):
+        importcraft.block("reloaded")
+    with pytest.raises(importcraft.ImportBlockedError):
+        importlib.reload(reloaded)
+
+
+def test_block_of_many_names_keeps_one_short_description() -> None:
+    names = [f"many_{i}" for i in range(10_000)]
+    hook = importcraft.block(*names, reason="r")
+    assert hook.description == (
+        "block('many_0', 'many_1', 'many_2', 'many_3', 'many_4', 'many_5', 'many_6', "
+        "'many_7', 'many_8', 'many_9', ... (9,990 more), reason='r')"
+    )
+    with pytest.raises(importcraft.ImportBlockedError) as info:
+        import many_9999  # noqa: F401
+    assert "blocked by importcraft.block('many_0', " in str(info.value)
+    assert len(str(info.value)) < 300
+    hook.remove()
+    importcraft.virtual({"many_5": "x = 5"})
+    assert importlib.import_module("many_5").x == 5
 
 
 def test_block_needs_names_and_checks_them() -> None:
     with pytest.raises(TypeError, match="at least one module name"):
         importcraft.block()
-    with pytest.raises(ValueError, match="'no good' is not a valid dotted module name"):
+    with pytest.raises(ValueError, match=r"block\(\) name 'no good' is not a valid dotted module"):
         importcraft.block("fine", "no good")
+    with pytest.raises(TypeError, match="reason must be a str"):
+        importcraft.block("fine", reason=3)  # type: ignore[arg-type]
     assert importcraft.hooks() == []
 
 
@@ -119,6 +200,77 @@ def test_allow_only_allows_the_packages_above_a_listed_module() -> None:
     assert importlib.import_module("outer.inner.leaf").x == 1
     with pytest.raises(importcraft.ImportBlockedError):
         importlib.import_module("outer.other")
+
+
+def test_allow_only_refuses_probes_quietly() -> None:
+    importcraft.virtual({"listed": "", "unlisted": ""})
+    importcraft.allow_only("listed")
+    assert importlib.util.find_spec("unlisted") is None
+    assert importlib.util.find_spec("listed") is not None
+    with pytest.raises(importcraft.ImportBlockedError):
+        import unlisted  # noqa: F401
+
+
+def test_allow_only_takes_a_distribution_name(tree: Any) -> None:
+    root = tree(
+        {
+            "my_dist-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: my-dist\n"
+            "Version: 1.0\n",
+            "my_dist-1.0.dist-info/top_level.txt": "mydist_impl\n",
+            "mydist_impl/__init__.py": "x = 1",
+            "inferred_dist-2.0.dist-info/METADATA": "Metadata-Version: 2.1\n"
+            "Name: Inferred.Dist\nVersion: 2.0\n",
+            "inferred_dist-2.0.dist-info/RECORD": "inferred_mod.py,,\n"
+            "inferred_dist-2.0.dist-info/METADATA,,\n",
+            "inferred_mod.py": "y = 2",
+            "other_impl.py": "",
+            "nspace.part-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: nspace.part\n"
+            "Version: 1.0\n",
+            "nspace.part-1.0.dist-info/top_level.txt": "nspace\n",
+            "nspace/part.py": "",
+            "nspace/other.py": "",
+        }
+    )
+    sys.path.insert(0, str(root))
+    importcraft.allow_only("my-dist", "inferred-dist", "nspace.part")
+    assert importlib.import_module("mydist_impl").x == 1
+    assert importlib.import_module("inferred_mod").y == 2
+    importlib.import_module("nspace.part")
+    with pytest.raises(importcraft.ImportBlockedError):
+        import other_impl  # noqa: F401
+    with pytest.raises(importcraft.ImportBlockedError):
+        import nspace.other  # a module name stands for itself, not its distribution's namespace  # noqa: F401
+
+
+def test_allow_only_refuses_a_name_that_is_neither_module_nor_distribution() -> None:
+    with pytest.raises(
+        ValueError, match=r"allow_only\(\) name 'no-such-dist' .* installed distrib"
+    ):
+        importcraft.allow_only("ok", "no-such-dist")
+    with pytest.raises(TypeError, match=r"allow_only\(\) name must be a str"):
+        importcraft.allow_only(3)  # type: ignore[arg-type]
+    assert importcraft.hooks() == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="winreg is the real one on Windows")
+def test_allow_only_stdlib_checks_where_a_module_comes_from(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"winreg.py": "", "_winapi.py": "", "colorsys.py": ""})))
+    for name in ("winreg", "_winapi", "colorsys"):
+        sys.modules.pop(name, None)
+    importcraft.allow_only("app")
+    with pytest.raises(importcraft.ImportBlockedError) as info:
+        import winreg  # noqa: F401
+    assert "'winreg' is named like a standard-library module" in str(info.value)
+    assert "winreg.py" in str(info.value)
+    with pytest.raises(importcraft.ImportBlockedError):
+        import colorsys  # a file that shadows the standard one
+    assert importlib.util.find_spec("winreg") is None
+    sys.path.pop(0)
+    import colorsys  # the real one
+
+    assert "site-packages" not in (colorsys.__file__ or "")
+    sys.modules.pop("zlib", None)  # built in, or an extension in lib-dynload
+    import zlib  # noqa: F401
 
 
 def test_allow_only_without_the_stdlib_still_lets_importcraft_work() -> None:
@@ -186,3 +338,31 @@ def test_the_stdlib_modules_importcraft_loads_late_are_all_preloaded_for_stdlib_
     }
     subpackages = {f"importcraft.{p.parent.name}" for p in package.glob("*/__init__.py")}
     assert set(_policy._OWN_MODULES) == library | subpackages
+
+
+def test_a_probe_inside_another_lookup_leaves_that_lookup_whole() -> None:
+    importcraft.virtual({"walled": ""})
+    importcraft.block("walled")
+    seen: list[object] = []
+
+    class Probing:
+        """A finder that probes for a blocked name while importlib walks sys.meta_path."""
+
+        def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+            if fullname == "outer_trigger":
+                try:
+                    seen.append(importlib.util.find_spec("walled"))
+                except ModuleNotFoundError as exc:
+                    seen.append(type(exc))
+
+    class Last:
+        def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+            if fullname == "outer_trigger":
+                seen.append("asked last")
+
+    sys.meta_path = [*sys.meta_path, Probing(), Last()]
+    with pytest.raises(ModuleNotFoundError):
+        import outer_trigger  # noqa: F401
+    # Ending the nested walk would have ended the outer one too: it gets the error instead.
+    assert seen == [importcraft.ImportBlockedError, "asked last"]
+    assert importlib.util.find_spec("walled") is None

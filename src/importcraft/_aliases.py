@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from importlib.machinery import ModuleSpec
+from types import ModuleType
 
 from . import _state
 from ._errors import ImportcraftWarning
@@ -12,8 +13,7 @@ from ._router import RESOLVE, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-    from types import ModuleType
+    from collections.abc import Callable, Sequence
 
 __all__ = ["alias", "deprecate_attribute"]
 
@@ -98,18 +98,139 @@ class AliasLoader:
         return f"<importcraft.AliasLoader {self.fullname!r} -> {self.rule.target(self.fullname)!r}>"
 
 
-def _resolve(name: str, aliases: dict[str, str]) -> list[str]:
-    """The names ``name`` is sent through by the aliases, until one is not an alias."""
-    seen = [name]
-    while True:
-        covering = [old for old in aliases if name == old or name.startswith(old + ".")]
-        if not covering:
-            return seen
-        old = max(covering, key=len)  # the most specific alias is the one the router applies
-        name = aliases[old] + name[len(old) :]
-        if name in seen:
-            return [*seen, name]
-        seen.append(name)
+# Every alias name -> how many AliasRules it has; and every proper prefix of an alias name ->
+# the alias names under it. Kept beside the router's tables (and snapshotted with them) so that
+# the cycle check costs the depth of the names involved, not the number of aliases.
+_NAMES: dict[str, int] = {}
+_UNDER: dict[str, dict[str, None]] = {}
+
+
+def _parents(name: str) -> list[str]:
+    """``a.b.c`` -> ``["a", "a.b"]``."""
+    parts = name.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts))]
+
+
+def _track(old: str, step: int) -> None:
+    count = _NAMES.get(old, 0) + step
+    if count:
+        _NAMES[old] = count
+        if step > 0:
+            for parent in _parents(old):
+                _UNDER.setdefault(parent, {})[old] = None
+        return
+    del _NAMES[old]
+    for parent in _parents(old):
+        under = _UNDER[parent]
+        del under[old]
+        if not under:
+            del _UNDER[parent]
+
+
+def _snapshot() -> Callable[[], None]:
+    names = _NAMES.copy()
+    under = {parent: keys.copy() for parent, keys in _UNDER.items()}
+
+    def restore() -> None:
+        _NAMES.clear()
+        _NAMES.update(names)
+        _UNDER.clear()
+        _UNDER.update(under)
+
+    return restore
+
+
+_state.add_snapshotter(_snapshot)
+
+
+def _targets(old: str) -> list[str]:
+    return [r.new for r in ROUTER._prefix.get(old, ()) if isinstance(r, AliasRule)]
+
+
+def _next_aliases(name: str, old: str) -> list[str]:
+    """The alias names that may apply to ``name`` or to a module under it.
+
+    Every alias covering ``name`` counts, not only the most specific one the router would
+    apply today: removing that one would let a shorter one apply, and removing a hook must
+    never create a cycle the check let through.
+    """
+    found = [parent for parent in _parents(name) if parent in _NAMES or parent == old]
+    if name in _NAMES or name == old:
+        found.append(name)
+    found.extend(_UNDER.get(name, ()))
+    if old not in _NAMES and old.startswith(name + "."):
+        found.append(old)  # the alias being made is not in the tables yet
+    return found
+
+
+def _find_cycle(old: str, new: str) -> list[tuple[str, str]] | None:
+    """A loop of aliases from ``old`` back to it along which a name is rewritten forever.
+
+    Returned as the ``(alias name, target)`` steps taken, or ``None``. A name ``k.rest`` that
+    the alias ``k -> v`` matches becomes ``v.rest``, and the rewriting goes on while an alias
+    covers the new name (or a module under it, which the rest of a longer name may reach). It
+    can go on forever only round a loop of aliases that does not shorten the name: ``a -> b``
+    with ``b -> a``, or ``a -> b.x`` with ``b -> a``, which lengthens it at every turn. A loop
+    that shortens it ends (``new.legacy -> new`` serves ``new.legacy.legacy`` in two steps).
+    Every loop without ``old`` shortens the name (the check refused the others when they were
+    made), so the longest way back to ``old`` is well defined: Bellman-Ford over the aliases
+    reachable from ``old``, of which there are none for the usual alias to an unaliased name.
+    """
+    edges: list[tuple[str, str, str, int]] = []
+    seen = {old}
+    todo = [old]
+    while todo:
+        node = todo.pop()
+        depth = node.count(".")
+        for target in [new] if node == old else _targets(node):
+            weight = target.count(".") - depth
+            for following in _next_aliases(target, old):
+                edges.append((node, target, following, weight))
+                if following not in seen:
+                    seen.add(following)
+                    todo.append(following)
+    best: dict[str, int] = {old: 0}
+    came_from: dict[str, tuple[str, str]] = {}
+    for _ in range(len(seen)):
+        changed = False
+        for node, target, following, weight in edges:
+            if node not in best:
+                continue
+            length = best[node] + weight
+            if following == old:
+                if length < 0:
+                    continue
+                steps = [(node, target)]
+                while node != old:
+                    node, target = came_from[node]
+                    steps.append((node, target))
+                return steps[::-1]
+            if following not in best or length > best[following]:
+                best[following] = length
+                came_from[following] = (node, target)
+                changed = True
+        if not changed:
+            break
+    return None
+
+
+def _describe_cycle(steps: list[tuple[str, str]]) -> str:
+    """The names an import goes through round the loop ``steps``: ``a -> b.x -> a.x -> ...``."""
+    start = name = steps[0][0]
+    shown = [name]
+    for _turn in range(2):  # a second turn shows a name that grows
+        for index, (here, target) in enumerate(steps):
+            if not (name == here or name.startswith(here + ".")):
+                return " -> ".join(shown) + " -> ..."
+            following = steps[(index + 1) % len(steps)][0]
+            name = target + name[len(here) :]
+            shown.append(name)
+            if following.startswith(name + "."):  # the alias applies to a module under it
+                name = following
+                shown.append(name)
+        if name == start:
+            break
+    return " -> ".join(shown) + ("" if name == start else " -> ...")
 
 
 def alias(
@@ -137,6 +258,8 @@ def alias(
     check_module_name(new, "alias target")
     if not (isinstance(category, type) and issubclass(category, Warning)):
         raise TypeError(f"alias() category must be a Warning subclass, not {category!r}")
+    if message is not None and not isinstance(message, str):
+        raise TypeError(f"alias() message must be a str or None, not {message!r}")
     if new == old or new.startswith(old + "."):
         raise ValueError(
             f"alias({old!r}, {new!r}) would import itself: the target is inside the alias"
@@ -146,87 +269,117 @@ def alias(
         f", message={message!r}" if message is not None else ""
     )
     description = f"alias({old!r}, {new!r}{options})"
+
+    def check_cycle() -> None:
+        steps = _find_cycle(old, new)
+        if steps is not None:
+            loop = ", ".join(f"alias({here!r}, {target!r})" for here, target in steps)
+            raise ValueError(
+                f"{description} makes a cycle: {_describe_cycle(steps)} (through {loop}); "
+                "an import of these names would never end. Remove one of these aliases."
+            )
+
     with _state.LOCK:
-        aliases = {r.old: r.new for r in ROUTER.all_rules() if isinstance(r, AliasRule)}
-        aliases[old] = new
-        for start in aliases:
-            chain = _resolve(start, aliases)
-            if chain[-1] in chain[:-1]:
-                raise ValueError(f"alias({old!r}, {new!r}) makes a cycle: {' -> '.join(chain)}")
-        ROUTER.add([rule])
-        hook = _state.register(description, lambda: ROUTER.remove([rule]))
+        check_cycle()
     existing = sys.modules.get(old)
     if existing is not None and existing is not sys.modules.get(new):
         from ._frames import warn_at_user
 
+        # Before registering: under -W error the warning is an exception and nothing changes.
         warn_at_user(
             f"{old!r} is already imported as a module of its own ({existing!r}); "
             f"{description} applies only to imports from now on. Remove it from sys.modules "
             "first if every import must give the new module.",
             ImportcraftWarning,
         )
-    return hook
+
+    def undo() -> None:
+        ROUTER.remove([rule])
+        _track(old, -1)
+
+    with _state.LOCK:
+        check_cycle()  # again: another thread may have added an alias while we warned
+        ROUTER.add([rule])
+        _track(old, +1)
+        return _state.register(description, undo)
 
 
-class _Deprecations:
-    """A module's ``__getattr__`` (PEP 562) that serves its deprecated attributes.
+class _Deprecated:
+    """What one module's deprecations need: its class before, the class serving them, the table.
 
-    One per module, whatever the number of deprecated names; names it does not know go to the
-    ``__getattr__`` the module had before, so that one keeps working.
+    Reading an attribute from outside (``module.name``, ``from module import name``) goes
+    through the module's class, while the module's own code reads its globals from its
+    ``__dict__`` directly. So the deprecated attributes stay in ``__dict__``, where the module's
+    functions find them, and a subclass of the module's class made for this module warns in
+    ``__getattribute__`` for the names in ``table`` only.
     """
 
-    def __init__(self, module: ModuleType, previous: object) -> None:
-        self.module = module
-        self.previous = previous
-        self.entries: dict[str, _Deprecation] = {}
+    __slots__ = ("cls", "module", "original", "table")
 
-    def __call__(self, name: str) -> object:
-        entry = self.entries.get(name)
-        if entry is not None:
-            return entry.read()
-        if self.previous is not None:
-            return self.previous(name)  # type: ignore[operator]
-        raise AttributeError(f"module {self.module.__name__!r} has no attribute {name!r}")
+    def __init__(self, module: ModuleType) -> None:
+        self.module = module
+        self.original = type(module)
+        self.table: dict[str, _Deprecation] = {}
+        table = self.table
+        base = self.original
+
+        def __getattribute__(self: ModuleType, name: str) -> object:
+            entry = table.get(name)
+            if entry is None:
+                return base.__getattribute__(self, name)
+            return entry.read(self, base)
+
+        self.cls = type(
+            base.__name__,
+            (base,),
+            {"__getattribute__": __getattribute__, "__module__": base.__module__},
+        )
+
+
+# id(module) -> its deprecations, for the modules that have some now.
+_DEPRECATED: dict[int, _Deprecated] = {}
+
+
+def _snapshot_deprecations() -> Callable[[], None]:
+    saved = {key: (state, state.table.copy()) for key, state in _DEPRECATED.items()}
+
+    def restore() -> None:
+        for key, state in list(_DEPRECATED.items()):
+            if key not in saved and type(state.module) is state.cls:
+                state.module.__class__ = state.original
+        _DEPRECATED.clear()
+        for key, (state, table) in saved.items():
+            state.table.clear()
+            state.table.update(table)
+            state.module.__class__ = state.cls
+            _DEPRECATED[key] = state
+
+    return restore
+
+
+_state.add_snapshotter(_snapshot_deprecations)
 
 
 class _Deprecation:
     def __init__(
-        self,
-        module: ModuleType,
-        name: str,
-        original: object,
-        replacement: str | None,
-        message: str,
-        category: type[Warning],
+        self, name: str, replacement: str | None, message: str, category: type[Warning]
     ) -> None:
-        self.module = module
         self.name = name
-        self.original = original
         self.replacement = replacement
         self.message = message
         self.category = category
         self.resolved: object = _MISSING
 
-    def read(self) -> object:
+    def read(self, module: ModuleType, base: type[ModuleType]) -> object:
         from ._frames import warn_at_user
 
         warn_at_user(self.message, self.category)
-        if self.resolved is _MISSING:
-            self.resolved = self._resolve()
-        return self.resolved
-
-    def _resolve(self) -> object:
         if self.replacement is None:
-            if self.original is not _MISSING:
-                return self.original
-            holder = self.module.__dict__.get("__getattr__")
-            previous = getattr(holder, "previous", None)
-            if previous is not None:
-                return previous(self.name)
-            raise AttributeError(
-                f"module {self.module.__name__!r} has no attribute {self.name!r}", name=self.name
-            )
-        return resolve_reference(self.replacement)
+            # The value the module holds now: its own code may have rebound the global.
+            return base.__getattribute__(module, self.name)
+        if self.resolved is _MISSING:
+            self.resolved = resolve_reference(self.replacement)
+        return self.resolved
 
 
 def deprecate_attribute(
@@ -242,16 +395,31 @@ def deprecate_attribute(
     ``replacement`` is ``"pkg.mod:attr"`` (resolved on first use); without it the attribute keeps
     its value. The warning points at the line that read the attribute (``from module import
     name`` included). ``module`` is a module or its name; a module not imported yet gets the
-    deprecation when it is. A ``__getattr__`` the module already has keeps working. Example::
+    deprecation when it is. A ``__getattr__`` the module already has keeps working.
+
+    Only reads from outside the module warn: the attribute stays in the module's namespace, so
+    the module's own functions keep reading the global as before (the module's class becomes a
+    subclass of it that serves the deprecated names; removing the hook restores the class).
+    Example::
 
         importcraft.deprecate_attribute("mylib", "OldClient", replacement="mylib.http:Client")
         from mylib import OldClient     # DeprecationWarning here; OldClient is Client
     """
-    module_name = module if isinstance(module, str) else module.__name__
-    check_module_name(module_name, "module name")
-    if not name.isidentifier():
-        raise ValueError(f"deprecate_attribute(): {name!r} is not an attribute name")
+    if isinstance(module, str):
+        module_name = check_module_name(module, "deprecate_attribute() module")
+    elif isinstance(module, ModuleType):
+        module_name = module.__name__
+    else:
+        raise TypeError(
+            f"deprecate_attribute() module must be a module or its name, not {module!r}"
+        )
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"deprecate_attribute() name {name!r} is not an attribute name")
     if replacement is not None:
+        if not isinstance(replacement, str):
+            raise TypeError(
+                f"deprecate_attribute() replacement must be a str or None, not {replacement!r}"
+            )
         target, colon, attribute = replacement.partition(":")
         if not colon or not all(part.isidentifier() for part in attribute.split(".")):
             raise ValueError(
@@ -262,49 +430,72 @@ def deprecate_attribute(
     if message is None:
         instead = f"; use {replacement.replace(':', '.')} instead" if replacement else ""
         message = f"{module_name}.{name} is deprecated{instead}"
+    if not (isinstance(category, type) and issubclass(category, Warning)):
+        raise TypeError(
+            f"deprecate_attribute() category must be a Warning subclass, not {category!r}"
+        )
+    if not isinstance(message, str):
+        raise TypeError(f"deprecate_attribute() message must be a str or None, not {message!r}")
     description = f"deprecate_attribute({module_name!r}, {name!r})"
-    applied: list[tuple[ModuleType, _Deprecations]] = []
+    # (module, entry) for each module object this hook deprecated the attribute of: the
+    # module at registration, and each later load or reload of it.
+    applied: list[tuple[ModuleType, _Deprecation]] = []
 
     def apply(target_module: ModuleType) -> None:
-        namespace = target_module.__dict__
-        holder = namespace.get("__getattr__")
-        if not isinstance(holder, _Deprecations):
-            holder = _Deprecations(target_module, holder)
-        original = namespace.pop(name, _MISSING)
-        if original is _MISSING and replacement is None and holder.previous is None:
+        namespace = vars(target_module)
+        if name not in namespace and replacement is None and "__getattr__" not in namespace:
             raise AttributeError(
                 f"{description}: module {module_name!r} has no attribute {name!r} to deprecate "
                 "and no replacement was given"
             )
-        holder.entries[name] = _Deprecation(
-            target_module, name, original, replacement, message, category
-        )
-        namespace["__getattr__"] = holder
-        applied.append((target_module, holder))
+        state = _DEPRECATED.get(id(target_module))
+        if state is None or state.module is not target_module:
+            state = _Deprecated(target_module)
+        elif type(target_module) is not state.cls:
+            # Something set the module's class since (importlib.util.LazyLoader does, when
+            # the module loads): serve the deprecations from a subclass of that class.
+            previous, state = state, _Deprecated(target_module)
+            state.table.update(previous.table)
+        if type(target_module) is not state.cls:
+            try:
+                target_module.__class__ = state.cls
+            except TypeError as exc:
+                raise TypeError(
+                    f"{description}: cannot deprecate attributes of {target_module!r}, whose "
+                    f"class {type(target_module).__qualname__} does not allow it ({exc})"
+                ) from None
+            _DEPRECATED[id(target_module)] = state
+        entry = _Deprecation(name, replacement, message, category)
+        state.table[name] = entry
+        applied.append((target_module, entry))
 
     def unapply() -> None:
-        for target_module, holder in applied:
-            entry = holder.entries.pop(name, None)
-            namespace = target_module.__dict__
-            if entry is not None and entry.original is not _MISSING:
-                namespace.setdefault(name, entry.original)
-            if not holder.entries and namespace.get("__getattr__") is holder:
-                if holder.previous is None:
-                    del namespace["__getattr__"]
-                else:
-                    namespace["__getattr__"] = holder.previous
-        applied.clear()
+        for target_module, entry in applied:
+            state = _DEPRECATED.get(id(target_module))
+            if state is None or state.module is not target_module:
+                continue
+            if state.table.get(name) is entry:
+                del state.table[name]
+            if not state.table:
+                if type(target_module) is state.cls:
+                    target_module.__class__ = state.original
+                del _DEPRECATED[id(target_module)]
+        # ``applied`` is kept: isolated() may bring this hook (and these entries) back.
 
     target_module = sys.modules.get(module_name) if isinstance(module, str) else module
     with _state.LOCK:
         if target_module is not None:
             apply(target_module)  # raises at once if there is nothing to deprecate
-        # Later loads and reloads of the module (a reload runs its body, which sets the
-        # attribute again) get the deprecation too; a failure then is a warning, not a
-        # broken import.
-        from ._post_import import add_callback
+        try:
+            # Later loads and reloads of the module (a reload runs its body, which sets the
+            # attribute again) get the deprecation too; a failure then is a warning, not a
+            # broken import.
+            from ._post_import import add_callback
 
-        remove_callback = add_callback(module_name, apply, strict=False)
+            remove_callback = add_callback(module_name, apply, strict=False)
+        except BaseException:
+            unapply()
+            raise
 
         def undo() -> None:
             remove_callback()

@@ -7,15 +7,17 @@ already holds).
 
 from __future__ import annotations
 
+import os
 import sys
 
 from . import _state
-from ._errors import ImportBlockedError
+from ._errors import ImportBlockedError, ImportcraftWarning
 from ._names import check_module_name
-from ._router import POLICY, ROUTER, Rule
+from ._router import DECORATE, POLICY, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
     from types import ModuleType
 
 
@@ -56,6 +58,7 @@ _OWN_STDLIB = (
     "keyword",
     "linecache",
     "pathlib",
+    "sysconfig",
     "traceback",
     "warnings",
 )
@@ -68,14 +71,14 @@ class PolicyRule(Rule):
 
     def __init__(self, key: str | None, description: str, reason: str | None) -> None:
         super().__init__(POLICY, key)
-        self.description = description
+        self.description = description  # shared by the rules of one call, never copied
         self.reason = reason
 
-    def refuse(self, fullname: str) -> ImportBlockedError:
+    def refuse(self, fullname: str, why: str = "") -> ImportBlockedError:
         because = f": {self.reason}" if self.reason else ""
         return ImportBlockedError(
-            f"import of {fullname!r} is blocked by importcraft.{self.description}{because} "
-            "(remove that hook to allow it)",
+            f"import of {fullname!r} is blocked by importcraft.{self.description}{because}"
+            f"{why} (remove that hook to allow it)",
             name=fullname,
         )
 
@@ -90,7 +93,9 @@ class BlockRule(PolicyRule):
 class AllowOnlyRule(PolicyRule):
     __slots__ = ("allowed", "ancestors", "stdlib")
 
-    def __init__(self, names: tuple[str, ...], stdlib: bool, description: str, reason: str | None):
+    def __init__(
+        self, names: frozenset[str], stdlib: bool, description: str, reason: str | None
+    ) -> None:
         super().__init__(None, description, reason)
         self.allowed = names
         self.stdlib = stdlib
@@ -99,26 +104,101 @@ class AllowOnlyRule(PolicyRule):
             name.rsplit(".", depth)[0] for name in names for depth in range(1, name.count(".") + 1)
         )
 
+    def listed(self, fullname: str) -> bool:
+        """Whether ``fullname`` is allowed by name: listed, under or above a listed name."""
+        if fullname in self.ancestors or fullname in self.allowed:
+            return True
+        cut = fullname.rfind(".")
+        while cut > 0:
+            if fullname[:cut] in self.allowed:
+                return True
+            cut = fullname.rfind(".", 0, cut)
+        return fullname.partition(".")[0] == "importcraft"
+
     def check(self, fullname: str) -> None:
-        if fullname in self.ancestors:
+        if self.listed(fullname):
             return
-        for name in self.allowed:
-            if fullname == name or fullname.startswith(name + "."):
-                return
-        top = fullname.partition(".")[0]
-        if top == "importcraft" or (self.stdlib and top in sys.stdlib_module_names):
-            return
+        if self.stdlib and fullname.partition(".")[0] in sys.stdlib_module_names:
+            return  # if it comes from the standard library: StdlibOriginRule checks the spec
         raise self.refuse(fullname)
+
+
+class StdlibOriginRule(Rule):
+    """Refuses a module admitted by its standard-library name that is not the standard one.
+
+    ``sys.stdlib_module_names`` lists the modules of every platform, so ``winreg.py`` on Linux
+    (or a ``json.py`` next to the script, which comes first on ``sys.path``) has a standard
+    name without being standard: where the spec says it comes from decides.
+    """
+
+    __slots__ = ("locations", "policy")
+
+    def __init__(self, policy: AllowOnlyRule, locations: tuple[str, ...]) -> None:
+        # First among decorators: it checks the spec before any other wraps its loader.
+        super().__init__(DECORATE, None, order=float("-inf"))
+        self.policy = policy
+        self.locations = locations
+
+    def decorate(self, spec: ModuleSpec) -> ModuleSpec:
+        name = spec.name
+        if self.policy.listed(name) or name.partition(".")[0] not in sys.stdlib_module_names:
+            return spec
+        origin = spec.origin
+        if origin in ("built-in", "frozen"):
+            return spec
+        places = [origin] if origin else list(spec.submodule_search_locations or ())
+        if places and all(self._standard(place) for place in places):
+            return spec
+        raise self.policy.refuse(
+            name,
+            f" ({name!r} is named like a standard-library module, but this one comes from "
+            f"{origin or places or 'nowhere'}, outside the standard library)",
+        )
+
+    def _standard(self, place: str) -> bool:
+        for location in self.locations:
+            if place.startswith(location):
+                # A base interpreter's site-packages lies inside its standard library's folder.
+                first = place[len(location) :].partition(os.sep)[0]
+                return first not in ("site-packages", "dist-packages")
+        return False
+
+
+def _stdlib_locations() -> tuple[str, ...]:
+    import sysconfig
+
+    found: list[str] = []
+    for key in ("stdlib", "platstdlib"):
+        path = sysconfig.get_path(key)
+        for variant in (path, os.path.realpath(path)):
+            if variant and variant + os.sep not in found:
+                found.append(variant + os.sep)
+    return tuple(found)
+
+
+def _describe(call: str, names: tuple[str, ...], extra: str = "") -> str:
+    """``call('a', 'b')``, shortened for long lists: a description is kept, and read, whole."""
+    shown = ", ".join(repr(n) for n in names[:_SHOWN])
+    if len(names) > _SHOWN:
+        shown += f", ... ({len(names) - _SHOWN:,} more)"
+    return f"{call}({shown}{extra})"
+
+
+_SHOWN = 10
 
 
 def block(*names: str, reason: str | None = None, evict: bool = False) -> _state.Hook:
     """Refuse imports of ``names`` and of every module under them.
 
     Importing a blocked module raises :class:`~importcraft.ImportBlockedError` (a
-    ``ModuleNotFoundError``) naming the module, this hook and ``reason``. A module already in
-    ``sys.modules`` is not affected, as Python does not ask finders for it, unless
-    ``evict=True``, which removes it and its submodules from ``sys.modules`` (objects that
-    already hold it keep it; removing the hook puts them back). Example::
+    ``ModuleNotFoundError``) naming the module, this hook and ``reason``; probing for it with
+    ``importlib.util.find_spec`` gives ``None``, as for a missing module.
+
+    A module already in ``sys.modules`` would stay importable, as Python does not ask finders
+    for it: ``block()`` then warns (:class:`~importcraft.ImportcraftWarning`, naming the
+    modules), unless ``evict=True``, which removes them and their submodules from
+    ``sys.modules`` (objects that already hold them keep them; removing the hook puts them
+    back). Example::
 
         with importcraft.block("requests", reason="tests must not touch the network"):
             import requests      # ImportBlockedError: import of 'requests' is blocked by ...
@@ -126,17 +206,32 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
     if not names:
         raise TypeError("block() needs at least one module name")
     for name in names:
-        check_module_name(name)
-    args = ", ".join(repr(n) for n in names)
-    rules = [BlockRule(name, f"block({args})", reason) for name in names]
-    description = f"block({args}{f', reason={reason!r}' if reason else ''})"
+        check_module_name(name, "block() name")
+    if reason is not None and not isinstance(reason, str):
+        raise TypeError(f"block() reason must be a str or None, not {reason!r}")
+    rule_text = _describe("block", names)
+    rules = [BlockRule(name, rule_text, reason) for name in names]
+    description = _describe("block", names, f", reason={reason!r}" if reason else "")
+    blocked = frozenset(names)
+    if not evict:
+        imported = _imported_under(blocked)
+        if imported:
+            from ._frames import warn_at_user
+
+            # Before registering: under -W error the warning is an exception and nothing
+            # changes.
+            warn_at_user(
+                f"{description} does not stop imports of {_listing(imported)}: already "
+                "imported, so Python does not ask finders for them. Pass evict=True to remove "
+                "them from sys.modules, or block before they are imported.",
+                ImportcraftWarning,
+            )
     evicted: dict[str, ModuleType] = {}
     with _state.LOCK:
         ROUTER.add(rules)
         if evict:
-            for module_name in list(sys.modules):
-                if any(module_name == n or module_name.startswith(n + ".") for n in names):
-                    evicted[module_name] = sys.modules.pop(module_name)
+            for module_name in _imported_under(blocked):
+                evicted[module_name] = sys.modules.pop(module_name)
 
         def undo() -> None:
             ROUTER.remove(rules)
@@ -146,29 +241,119 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
         return _state.register(description, undo)
 
 
+def _imported_under(names: frozenset[str]) -> list[str]:
+    """The modules in ``sys.modules`` that are one of ``names`` or under one of them."""
+    found = []
+    for module_name in list(sys.modules):
+        cut = len(module_name)
+        while cut > 0:
+            if module_name[:cut] in names:
+                found.append(module_name)
+                break
+            cut = module_name.rfind(".", 0, cut)
+    return found
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:_SHOWN])
+    return shown + (f" and {len(names) - _SHOWN:,} more" if len(names) > _SHOWN else "")
+
+
 def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _state.Hook:
     """Refuse every import outside ``names``, the standard library and importcraft itself.
 
     ``names`` are allowed with everything under them (and the packages above them, which Python
-    must import first). With ``stdlib=False`` the standard library is refused too. Modules
-    already imported are not affected. Example::
+    must import first). A name may also be a distribution's (what ``pip install`` takes):
+    ``allow_only("attrs")`` allows the modules attrs installs, ``attr`` and ``attrs``. With
+    ``stdlib=True`` a module counts as standard only if it comes from the standard library's
+    directories (or is built in): a ``winreg.py`` of one's own on Linux is refused. With
+    ``stdlib=False`` the standard library is refused too. Modules already imported are not
+    affected; probing a refused name with ``importlib.util.find_spec`` gives ``None``. Example::
 
         importcraft.allow_only("myapp", "requests", reason="the app's declared dependencies")
         import numpy             # ImportBlockedError: import of 'numpy' is blocked by ...
 
     It guards against accidental imports; it is not a security sandbox.
     """
-    for name in names:
-        check_module_name(name)
+    if reason is not None and not isinstance(reason, str):
+        raise TypeError(f"allow_only() reason must be a str or None, not {reason!r}")
+    allowed = _import_names(names)
     if not stdlib:
         import importlib
 
         for module_name in (*_OWN_MODULES, *_OWN_STDLIB):
             importlib.import_module(module_name)
-    args = ", ".join(repr(n) for n in names)
-    rule_text = f"allow_only({args}{'' if stdlib else ', stdlib=False'})"
-    rule = AllowOnlyRule(tuple(names), stdlib, rule_text, reason)
+    rule_text = _describe("allow_only", names, "" if stdlib else ", stdlib=False")
+    rule = AllowOnlyRule(allowed, stdlib, rule_text, reason)
+    rules: list[Rule] = [rule]
+    if stdlib:
+        rules.append(StdlibOriginRule(rule, _stdlib_locations()))
     description = rule_text[:-1] + (f", reason={reason!r})" if reason else ")")
     with _state.LOCK:
-        ROUTER.add([rule])
-        return _state.register(description, lambda: ROUTER.remove([rule]))
+        ROUTER.add(rules)
+        return _state.register(description, lambda: ROUTER.remove(rules))
+
+
+def _import_names(names: tuple[str, ...]) -> frozenset[str]:
+    """The module names ``names`` stand for: each name, and a distribution's import names.
+
+    A name that is no module name (``typing-extensions``) must be an installed distribution.
+    """
+    found: set[str] = set()
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"allow_only() name must be a str, not {type(name).__name__}: {name!r}")
+        try:
+            found.add(check_module_name(name, "allow_only() name"))
+        except ValueError as exc:
+            provided = _distribution_modules(name)
+            if provided is None:
+                raise ValueError(
+                    f"{exc}, nor the name of an installed distribution (looked for in "
+                    "sys.path's *.dist-info and *.egg-info)"
+                ) from None
+            found.update(provided)
+        else:
+            # A module of a namespace distribution (zope.interface, whose top_level.txt says
+            # zope) stands for itself, not for the whole namespace.
+            found.update(
+                module
+                for module in _distribution_modules(name) or ()
+                if not name.startswith(module + ".")
+            )
+    return frozenset(found)
+
+
+def _distribution_modules(name: str) -> list[str] | None:
+    """The top-level modules the distribution ``name`` installs, or ``None`` if none is."""
+    import importlib.metadata
+
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    except ValueError:  # not a name a distribution can have
+        return None
+    declared = (dist.read_text("top_level.txt") or "").split()
+    if declared:
+        return [module for module in declared if _is_module_name(module)]
+    # No top_level.txt (most wheels built without setuptools): what its files show, as
+    # importlib.metadata.packages_distributions() infers it.
+    found: set[str] = set()
+    for file in dist.files or ():
+        parts = file.parts
+        if len(parts) > 1:
+            top = parts[0]
+        else:
+            top, dot, suffix = parts[0].partition(".")
+            if not dot or suffix.split(".")[-1] not in ("py", "so", "pyd", "pyc"):
+                continue
+        if _is_module_name(top):
+            found.add(top)
+    return sorted(found)
+
+
+def _is_module_name(name: str) -> bool:
+    import keyword
+
+    return name.isidentifier() and not keyword.iskeyword(name)

@@ -23,6 +23,7 @@ import sys
 from _thread import _local
 
 from . import _state
+from ._errors import ImportBlockedError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -112,8 +113,13 @@ class Router:
             # sys.meta_path (importlib.util.find_spec, say): step aside instead of recursing.
             return None
         policies, resolvers, fallbacks, decorators = self._plan(fullname)
-        for rule in policies:
-            rule.check(fullname)
+        try:
+            for rule in policies:
+                rule.check(fullname)
+        except ImportBlockedError as exc:
+            if exc.name == fullname and self._end_probe():
+                return None
+            raise
         spec = None
         for rule in resolvers:
             spec = rule.find_spec(fullname, path, target)
@@ -128,8 +134,13 @@ class Router:
                     break
                 spec = rule.find_spec(fullname, path, target)
         if spec is not None:
-            for rule in decorators:
-                spec = rule.decorate(spec)
+            try:
+                for rule in decorators:
+                    spec = rule.decorate(spec)
+            except ImportBlockedError as exc:
+                if exc.name == fullname and self._end_probe():
+                    return None
+                raise
         return spec
 
     def _plan(self, fullname: str) -> _Plan:
@@ -166,6 +177,32 @@ class Router:
         if self._anywhere:
             found.append(self._anywhere)
         return tuple(found)
+
+    def _end_probe(self) -> bool:
+        """Whether a refused lookup is a probe, now ended as if nothing had found the name.
+
+        A probe (``importlib.util.find_spec``, which ``pkgutil.find_loader`` and ``runpy``
+        use) asks whether a module could be imported: a refused one must look missing
+        (``None``: code such as ``find_spec(name) is None`` relies on it), while an import
+        must raise to say why. Both reach the router through
+        ``importlib._bootstrap._find_spec``; an import calls it from ``_find_and_load_unlocked``
+        (or ``importlib.reload``), a probe from ``importlib.util.find_spec``. Only refused
+        lookups pay for looking at the frames.
+        """
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_globals.get("__name__") == __name__:
+            frame = frame.f_back  # type: ignore[assignment]
+        if frame is None or frame.f_code.co_filename != "<frozen importlib._bootstrap>":
+            return False
+        caller = frame.f_back
+        if (
+            caller is None
+            or caller.f_code.co_name != "find_spec"
+            or caller.f_globals.get("__name__") != "importlib.util"
+        ):
+            return False
+        # Returning None would let the finders after the router find the module.
+        return _state.end_lookup_after(self, frame)
 
     def rules_for(self, fullname: str) -> list[Rule]:
         """The rules covering ``fullname``, most specific first."""

@@ -19,7 +19,7 @@ from _thread import RLock
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
-    from types import ModuleType, TracebackType
+    from types import FrameType, ModuleType, TracebackType
     from typing import Any
 
 __all__ = ["LOCK", "Hook", "hooks", "isolated"]
@@ -139,6 +139,32 @@ def remove_meta_path_finder(finder: object) -> None:
     with LOCK:
         if _contains(sys.meta_path, finder):
             sys.meta_path = [f for f in sys.meta_path if f is not finder]
+
+
+def end_lookup_after(finder: object, lookup: FrameType) -> bool:
+    """Make the ``sys.meta_path`` walk of the frame ``lookup`` stop after ``finder``.
+
+    A finder can refuse a name only by raising, which a probe (``importlib.util.find_spec``)
+    must not see, or by returning ``None``, after which the finders behind it are asked. So
+    the walk is ended: ``sys.meta_path`` becomes a copy, which every lookup starting from now
+    reads, and the list ``lookup`` is walking loses the finders after ``finder``. Refused
+    (``False``) when another walk may be reading that list, in this thread or another one.
+    """
+    with LOCK:
+        walked = sys.meta_path
+        index = next((i for i, f in enumerate(walked) if f is finder), None)
+        if index is None or lookup.f_locals.get("meta_path") is not walked:
+            return False
+        # The copy first: a walk that starts after it reads the copy, and one that started
+        # before it has a frame the loop below sees.
+        sys.meta_path = list(walked)
+        for frame in sys._current_frames().values():
+            while frame is not None:
+                if frame is not lookup and frame.f_code is lookup.f_code:
+                    return False
+                frame = frame.f_back  # type: ignore[assignment]
+        del walked[index + 1 :]
+        return True
 
 
 def insert_path_hook(hook: Callable[[str], object]) -> None:
