@@ -162,9 +162,7 @@ def test_the_installed_metadata_names_the_distribution_first() -> None:
 )
 def test_well_known_import_names_whose_distribution_differs(name: str, distribution: str) -> None:
     top = name.partition(".")[0]
-    importcraft.block(top)
-    for loaded in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
-        del sys.modules[loaded]
+    importcraft.block(top, evict=True)
     # Case-blind: installed metadata may spell it otherwise (Pillow's says "pillow").
     with pytest.raises(
         ModuleNotFoundError, match=rf"(?i)Install it with: pip install {distribution}$"
@@ -175,9 +173,7 @@ def test_well_known_import_names_whose_distribution_differs(name: str, distribut
 @pytest.mark.parametrize("name", ["json", "xml.dom.minidom", "tomllib"])
 def test_a_standard_library_module_is_never_a_pip_install(name: str) -> None:
     top = name.partition(".")[0]
-    importcraft.block(top)
-    for loaded in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
-        del sys.modules[loaded]
+    importcraft.block(top, evict=True)
     with pytest.raises(ModuleNotFoundError) as info:
         importcraft.require(name, extra="json", purpose="saving")
     message = str(info.value)
