@@ -376,3 +376,83 @@ def test_a_lazy_json_then_blocked() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["ImportBlockedError", "json"]
+
+
+@pytest.mark.parametrize(
+    ("how", "sub_lazy"),
+    [
+        (["--lazy", "lzn"], "False"),
+        (["--lazy-nested", "lzn"], "True"),
+        (["--config", "nested.toml"], "True"),
+    ],
+)
+def test_run_lazy_nested_defers_a_packages_own_imports(
+    tree: Any, how: list[str], sub_lazy: str
+) -> None:
+    root = tree(
+        {
+            "nested.toml": "[tool.importcraft]\nlazy-nested = ['lzn']\n",
+            "lzn/__init__.py": "import lzn.sub\nX = 1\n",
+            "lzn/sub.py": "",
+            "main.py": "import sys, importcraft, lzn\nprint(importcraft.is_lazy(lzn), lzn.X)\n"
+            "print(importcraft.is_lazy(sys.modules['lzn.sub']))\n",
+        }
+    )
+    done = run_python(
+        f"import runpy, sys; sys.argv[1:] = ['run', *{how!r}, 'main.py'];"
+        " runpy.run_module('importcraft', run_name='__main__')",
+        cwd=root,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["True 1", sub_lazy]
+
+
+def test_a_submodule_import_waiting_for_its_package_in_another_thread_does_not_hang(
+    tree: Any,
+) -> None:
+    # Thread A runs the pending package's body; thread B imports pkg.sub (holding importlib's
+    # lock for pkg.sub) and waits for the package; then the package's body imports pkg.sub.
+    root = tree(
+        {
+            "xpkg/__init__.py": "import meeting\nmeeting.started.set()\nmeeting.go.wait()\n"
+            "from . import sub\nX = 1\n",
+            "xpkg/sub.py": "Y = 2\n",
+        }
+    )
+    result = run_python(
+        """
+        import faulthandler, sys, threading, time, importcraft
+        from importcraft import _lazy
+        faulthandler.dump_traceback_later(30, exit=True)
+        box = type(sys)("meeting"); sys.modules["meeting"] = box
+        box.started, box.go = threading.Event(), threading.Event()
+        package = importcraft.lazy_import("xpkg")
+        outcome = {}
+        def use():
+            try:
+                outcome["A"] = package.X
+            except Exception as exc:
+                outcome["A"] = f"{type(exc).__name__}: {exc}"
+        def import_sub():
+            try:
+                import xpkg.sub
+                outcome["B"] = xpkg.sub.Y
+            except Exception as exc:
+                outcome["B"] = f"{type(exc).__name__}: {exc}"
+        a = threading.Thread(target=use); a.start()
+        box.started.wait()
+        b = threading.Thread(target=import_sub); b.start()
+        while not _lazy._waiting:
+            time.sleep(0.01)  # B waits for the package
+        box.go.set()
+        a.join(); b.join()
+        print(outcome["A"]); print(outcome["B"])
+        """,
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stderr
+    a, b = result.stdout.splitlines()
+    # importlib's own check sees B's wait and refuses A's import of xpkg.sub, as it does for
+    # a circular import across threads; nothing hangs and both say why.
+    assert "deadlock" in a, a
+    assert "deadlock" in b, b

@@ -124,7 +124,7 @@ _pending: dict[int, _Pending] = {}
 _GRAPH = allocate_lock()
 _waiting: dict[int, _Pending] = {}
 
-# Per thread: how many deferred bodies are running (lazy_mode leaves their imports eager).
+# Per thread: the deferred bodies running, innermost last (lazy_mode leaves their imports eager).
 _THREAD = _local()
 
 
@@ -463,29 +463,79 @@ def _resolve(module: ModuleType) -> object:
 
 
 def _acquire(state: _Pending, me: int) -> bool:
-    """Take ``state``'s lock, or return False if waiting for it would close a cycle."""
+    """Take ``state``'s lock, or return False if waiting for it would close a cycle.
+
+    The cycle may run through importlib's module locks too (a thread importing ``pkg.sub``
+    holds that module's lock while it waits for the pending ``pkg``), so the walk follows
+    importlib's ``_blocking_on`` as well, and this thread's wait is entered there, so that
+    importlib's own check (``_DeadlockError``) sees it.
+    """
     with _GRAPH:
         if state.lock.acquire(False):
             state.owner = me
             return True
-        owner, seen = state.owner, set()
-        while owner and owner not in seen:
-            seen.add(owner)
-            blocker = _waiting.get(owner)
-            if blocker is None:
-                break
-            if blocker.owner == me:
-                _THREAD.deadlock = blocker.name
-                return False
-            owner = blocker.owner
+        if _reaches(state.owner, me):
+            running = getattr(_THREAD, "running", None)
+            _THREAD.deadlock = running[-1] if running else "?"
+            return False
         _waiting[me] = state
+    theirs = _enter_importlib_graph(me, state)
     try:
         state.lock.acquire()
     finally:
+        _leave_importlib_graph(me, state, theirs)
         with _GRAPH:
             del _waiting[me]
             state.owner = me
     return True
+
+
+def _reaches(owner: int, me: int) -> bool:
+    """Whether the thread ``owner`` waits, directly or through others, for thread ``me``."""
+    bootstrap = sys.modules.get("_frozen_importlib")
+    graph = getattr(bootstrap, "_blocking_on", None) or {}
+    seen: set[int] = set()
+    todo = [owner]
+    while todo:
+        tid = todo.pop()
+        if tid == me:
+            return True
+        if not tid or tid in seen:
+            continue
+        seen.add(tid)
+        ours = _waiting.get(tid)
+        if ours is not None:
+            todo.append(ours.owner)
+        theirs = graph.get(tid)  # a _ModuleLock (3.11) or a list of them (3.12+)
+        if theirs is not None:
+            todo.extend(lock.owner for lock in (theirs if isinstance(theirs, list) else [theirs]))
+    return False
+
+
+def _enter_importlib_graph(me: int, state: _Pending) -> object:
+    bootstrap = sys.modules.get("_frozen_importlib")
+    graph = getattr(bootstrap, "_blocking_on", None)
+    if graph is None:
+        return None
+    make_list = getattr(bootstrap, "_List", None)
+    if make_list is None:  # 3.11: one lock per thread, and this thread waits for none
+        if me not in graph:
+            graph[me] = state
+        return state
+    entries = graph.setdefault(me, make_list())  # held here: the dict keeps it weakly
+    entries.append(state)
+    return entries
+
+
+def _leave_importlib_graph(me: int, state: _Pending, entry: object) -> None:
+    bootstrap = sys.modules.get("_frozen_importlib")
+    graph = getattr(bootstrap, "_blocking_on", None)
+    if graph is None or entry is None:
+        return
+    if isinstance(entry, list):
+        entry.remove(state)
+    elif graph.get(me) is state:
+        del graph[me]
 
 
 def _release(state: _Pending) -> None:
@@ -529,7 +579,8 @@ def _run(state: _Pending) -> None:
     namespace = _module_getattribute(module, "__dict__")
     before = dict(namespace)
     state.new_class = None
-    _THREAD.depth = getattr(_THREAD, "depth", 0) + 1
+    running = _THREAD.__dict__.setdefault("running", [])
+    running.append(name)
     try:
         if state.spec is None:
             _locate(module)
@@ -563,7 +614,7 @@ def _run(state: _Pending) -> None:
             raise error from exc
         raise
     finally:
-        _THREAD.depth -= 1
+        running.pop()
     _forget(state)
     replacement = sys.modules.get(name)
     if replacement is not None and replacement is not module:
@@ -742,7 +793,7 @@ def _imported_by_user(name: str) -> bool:
     eager: packages rely on the order their modules run in (pandas registers submodules,
     ``typing`` must be whole before ``collections.abc`` is subclassed).
     """
-    if getattr(_THREAD, "depth", 0):
+    if getattr(_THREAD, "running", None):
         return False
     from ._frames import user_frame
 
