@@ -207,6 +207,8 @@ class _LazyModule(ModuleType):
 
     def __dir__(self) -> list[str]:
         _resolve(self)
+        if type(self) is not _LazyModule:
+            return dir(self)
         return list(ModuleType.__dir__(self))
 
     def __repr__(self) -> str:
