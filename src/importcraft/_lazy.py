@@ -554,17 +554,14 @@ def _locate(module: ModuleType) -> None:
     name = state.name
     spec = _find_spec(name, sys.modules.get(name.rpartition(".")[0]) if "." in name else None)
     if spec is None:
-        raise ModuleNotFoundError(
-            f"No module named {name!r} (lazy import at {state.declared_at})", name=name
-        )
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
     if _has_no_body(spec):
         _forward_to_import(state)
         return
     _init_attrs(module, spec)
     state.spec = spec
     if spec.submodule_search_locations is not None:
-        with _state.LOCK:
-            _add_rule(state)
+        _add_rule(state)
 
 
 def _run(state: _Pending) -> None:
@@ -779,8 +776,7 @@ class LazyModeLoader:
 
         frame = user_frame()
         where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "<unknown>"
-        with _state.LOCK:
-            _make_pending(module, spec.name, spec, where)
+        _make_pending(module, spec.name, spec, where)  # the router takes its lock if it must
 
     def __getattr__(self, name: str) -> object:
         if name in ("original", "_created"):
