@@ -357,8 +357,8 @@ def _declare(name: str, check: bool, where: str, created: list[str]) -> ModuleTy
     parent_name, _, child = name.rpartition(".")
     parent = _declare(parent_name, check, where, created) if parent_name else None
     if not check:
-        module: ModuleType = ModuleType(name)
-        _make_pending(module, name, None, where)
+        module: ModuleType = _LazyModule(name)  # no spec, so no rule: the cheapest declaration
+        _pending[id(module)] = _Pending(module, name, None, where)
     else:
         spec = _find_spec(name, parent)
         if spec is None:
