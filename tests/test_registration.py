@@ -47,7 +47,6 @@ NOT_INSTALLERS = {
     "resolve_lazy": "runs pending bodies, as their first use does",
 }
 
-LAZY = "fixed on branch wt-lazy"
 
 
 class Upper(ast.NodeTransformer):
@@ -177,14 +176,12 @@ CASES: dict[str, Case] = {
         good=lambda tmp: importcraft.lazy_import("reg_target_pkg.sub"),
         bad=lambda tmp: importcraft.lazy_import("reg_target_pkg.missing"),
         error=ModuleNotFoundError,
-        xfail={"installed inside": LAZY},
     ),
     "lazy_mode": Case(
         good=lambda tmp: importcraft.lazy_mode(include=["reg_target_pkg"]),
         bad=lambda tmp: importcraft.lazy_mode(include=["reg_target_pkg"], exclude=["bad name"]),
         error=ValueError,
         works=lambda: _lazy_after_import("reg_target_pkg.sub"),
-        xfail={"installed inside": LAZY},
     ),
     "lazy_attach": Case(
         good=lambda tmp: importcraft.lazy_attach("reg_target_pkg", ["sub"]),

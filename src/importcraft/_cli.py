@@ -41,8 +41,18 @@ _RUN_OPTIONS = {
         "PKG=MOD:CLASS",
         "rewrite the code of PKG and its modules with the transformer MOD.CLASS",
     ),
-    "--lazy": ("lazy", "NAME", "make imports of NAME (and everything under it) lazy"),
+    "--lazy": (
+        "lazy",
+        "NAME",
+        "make the program's imports of NAME (and everything under it) lazy; NAME's own imports "
+        "stay eager",
+    ),
     "--lazy-exclude": ("lazy_exclude", "NAME", "keep NAME eager under --lazy (side effects)"),
+    "--lazy-nested": (
+        "lazy_nested",
+        "NAME",
+        "as --lazy, and also imports of NAME made inside NAME and inside other lazy modules",
+    ),
     "--when-imported": (
         "when_imported",
         "NAME=MOD:FUNC",

@@ -42,6 +42,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "transform": ("transform", "pairs"),
     "lazy": ("lazy", "names"),
     "lazy-exclude": ("lazy_exclude", "names"),
+    "lazy-nested": ("lazy_nested", "names"),
 }
 
 # Where each value came from, for error messages: [config key, name, "file: [tool.importcraft] key"
@@ -500,11 +501,15 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
             hooks.append(_install_policy(block, config, "block"))
         if config["allow_only"]:
             hooks.append(_install_policy(allow_only, config, "allow_only"))
-        if config["lazy"]:
+        if config["lazy"] or config["lazy_nested"]:
             from ._lazy import lazy_mode
 
-            include, exclude = map(str, config["lazy"]), map(str, config["lazy_exclude"])
-            hooks.append(lazy_mode(include=include, exclude=exclude))
+            exclude = [str(name) for name in config["lazy_exclude"]]
+            if config["lazy"]:
+                hooks.append(lazy_mode(include=map(str, config["lazy"]), exclude=exclude))
+            if config["lazy_nested"]:
+                nested = map(str, config["lazy_nested"])
+                hooks.append(lazy_mode(include=nested, exclude=exclude, nested=True))
         for package, reference in pairs("transform"):
             hooks.append(_transform(package, reference, where(config, "transform", package)))
         for name, reference in pairs("when_imported"):

@@ -8,31 +8,47 @@ never see the module half-initialised (the class only changes back once the body
 which is the hole in ``importlib.util.LazyLoader`` (CPython gh-114763).
 
 Import metadata (``__spec__``, ``__name__``, ``__loader__``, ``__package__``, ``__file__``,
-``__cached__``) is read without loading, so ``import x`` statements on a pending module, repr(),
-and tools that walk ``sys.modules`` do not force it.
+``__cached__``, ``__path__``, ``__builtins__``) is read without loading, so ``import x`` and
+``import x.sub`` statements, repr(), and tools that walk ``sys.modules`` do not force it. A pending
+package has a decorating rule in the router: a submodule imported normally runs the package first
+(as Python would), and if the package's body imported that submodule itself, that module is the
+one the import returns (its body runs once).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from _thread import RLock, get_ident
+from _thread import _local, allocate_lock, get_ident
 from importlib.machinery import BuiltinImporter, ExtensionFileLoader
 from types import ModuleType
 
 from . import _state
 from ._names import check_module_name
-from ._router import DECORATE, ORDER_LAZY, ROUTER, Rule, ask_finder
+from ._router import DECORATE, ORDER_LAZY, POLICY, ROUTER, Rule, ask_finder
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from importlib.machinery import ModuleSpec
 
 __all__ = ["LazyImportError", "is_lazy", "lazy_import", "lazy_mode", "pending_lazy", "resolve_lazy"]
 
+# What importlib (and repr, pickle, tools walking sys.modules) read on a module before or without
+# using it: _find_and_load_unlocked reads a parent's __path__ and __spec__, _handle_fromlist and
+# the C import code read __path__ and __spec__._initializing.
 _METADATA = frozenset(
-    {"__spec__", "__name__", "__loader__", "__package__", "__file__", "__cached__", "__class__"}
+    {
+        "__spec__",
+        "__name__",
+        "__loader__",
+        "__package__",
+        "__file__",
+        "__cached__",
+        "__class__",
+        "__path__",
+        "__builtins__",
+    }
 )
 _module_getattribute = ModuleType.__getattribute__
 _module_setattr = ModuleType.__setattr__
@@ -45,6 +61,18 @@ class LazyImportError(ImportError):
     names the module and the line that declared it lazy. The module stays pending, so the next
     access tries again.
     """
+
+
+class _LazyModuleNotFoundError(LazyImportError, ModuleNotFoundError):
+    """A lazily imported module (or a module its body imports) is not installed.
+
+    A ``ModuleNotFoundError``, as the eager import would have raised, so ``except
+    ModuleNotFoundError`` around the first use catches it; ``name`` is the missing module.
+    """
+
+
+# Returned by _resolve when waiting would deadlock: the caller sees the module as it is so far.
+_PARTIAL = object()
 
 
 _EAGER_VARIABLES = ("IMPORTCRAFT_EAGER", "EAGER_IMPORT")
@@ -62,39 +90,125 @@ def eager() -> bool:
 class _Pending:
     """What a pending module needs to run: its spec (None until looked up), a lock, and why."""
 
-    __slots__ = ("declared_at", "lock", "module", "name", "running", "spec")
+    __slots__ = (
+        "attempts",
+        "declared_at",
+        "error",
+        "lock",
+        "module",
+        "name",
+        "new_class",
+        "owner",
+        "rule",
+        "spec",
+    )
 
     def __init__(self, module: ModuleType, name: str, spec: ModuleSpec | None, where: str) -> None:
         self.module = module
         self.name = name
         self.spec = spec
         self.declared_at = where
-        self.lock = RLock()
-        self.running = 0  # the thread running the body, while it does
+        self.lock = allocate_lock()
+        self.owner = 0  # the thread holding the lock (running the body), guarded by _GRAPH
+        self.attempts = 0  # finished attempts
+        self.error: LazyImportError | None = None  # how the last attempt failed
+        self.new_class: type | None = None  # a __class__ the body set, applied when it ends
+        self.rule: _ParentFirstRule | None = None
 
 
 # id(module) -> its pending state; entries go when the body has run.
 _pending: dict[int, _Pending] = {}
+
+# Which thread waits for which pending module, to find deadlocks as importlib's module locks
+# do (_blocking_on); both guarded by _GRAPH, which is never held while waiting or running.
+_GRAPH = allocate_lock()
+_waiting: dict[int, _Pending] = {}
+
+# Per thread: the deferred bodies running, innermost last (lazy_mode leaves their imports eager).
+_THREAD = _local()
+
+
+def _make_pending(module: ModuleType, name: str, spec: ModuleSpec | None, where: str) -> _Pending:
+    state = _pending[id(module)] = _Pending(module, name, spec, where)
+    _module_setattr(module, "__class__", _LazyModule)
+    if spec is not None and spec.submodule_search_locations is not None:
+        _add_rule(state)
+    return state
+
+
+def _add_rule(state: _Pending) -> None:
+    state.rule = _ParentFirstRule(state)
+    ROUTER.add([state.rule])
+
+
+def _forget(state: _Pending) -> None:
+    """The module is no longer pending (run, or its declaration undone)."""
+    if _pending.get(id(state.module)) is state:
+        del _pending[id(state.module)]
+    rule, state.rule = state.rule, None
+    if rule is not None:
+        ROUTER.remove([rule])
+
+
+def is_placeholder(module: object) -> bool:
+    """Whether ``module`` is one of this module's stand-ins rather than a module that has run.
+
+    True for a pending lazy module (checked or not: one declared with ``check=False`` may name
+    nothing at all) and for a placeholder forwarding to the real module; for optional() and
+    other code that must not take a stand-in for an imported module. Never loads anything.
+    """
+    kind = type(module)
+    return kind is _LazyModule or kind is _ForwardingModule
 
 
 class _LazyModule(ModuleType):
     """The class of a module whose body has not run yet."""
 
     def __getattribute__(self, name: str) -> object:
-        if name not in _METADATA:
-            _resolve(self)
+        if name in _METADATA:
+            if name == "__path__":
+                _locate(self)  # a package declared with check=False: find its spec now
+            return _module_getattribute(self, name)
+        if _resolve(self) is _PARTIAL:
+            return _partial_attribute(self, name)
+        if type(self) is not _LazyModule:
+            # The body set its own __class__ (properties, __getattr__) or the module now
+            # forwards to another object: ask that class.
+            return getattr(self, name)
         return _module_getattribute(self, name)
 
     def __setattr__(self, name: str, value: object) -> None:
+        namespace = _module_getattribute(self, "__dict__")
+        state = _pending.get(id(self))
+        if state is not None:
+            if name == "__class__" and state.owner == get_ident():
+                state.new_class = value  # type: ignore[assignment]  # applied when the body ends
+                return
+            if name in _METADATA and _reloading(self, state):
+                _forget(state)  # importlib.reload runs the body now, once
+                _module_setattr(self, "__class__", ModuleType)
+                _module_setattr(self, name, value)
+                return
+            if isinstance(value, ModuleType) and sys.modules.get(f"{state.name}.{name}") is value:
+                namespace[name] = value  # importlib binding a submodule: no need to run
+                return
         _resolve(self)
+        if type(self) is not _LazyModule:
+            setattr(self, name, value)
+            return
         _module_setattr(self, name, value)
 
     def __delattr__(self, name: str) -> None:
         _resolve(self)
+        if type(self) is not _LazyModule:
+            delattr(self, name)
+            return
         ModuleType.__delattr__(self, name)
 
     def __dir__(self) -> list[str]:
         _resolve(self)
+        if type(self) is not _LazyModule:
+            return dir(self)
         return list(ModuleType.__dir__(self))
 
     def __repr__(self) -> str:
@@ -113,6 +227,28 @@ class _ForwardingModule(ModuleType):
 
     def __setattr__(self, name: str, value: object) -> None:
         setattr(_module_getattribute(self, "__dict__")["__importcraft_target__"], name, value)
+
+
+def _reloading(module: ModuleType, state: _Pending) -> bool:
+    importlib = sys.modules.get("importlib")
+    reloading = getattr(importlib, "_RELOADING", None)
+    return isinstance(reloading, dict) and reloading.get(state.name) is module
+
+
+def _partial_attribute(module: ModuleType, name: str) -> object:
+    """An attribute of a module whose body another thread is running, without waiting for it."""
+    try:
+        return _module_getattribute(module, name)
+    except AttributeError:
+        waiting = getattr(_THREAD, "deadlock", "")
+        raise LazyImportError(
+            f"lazy modules {_module_getattribute(module, '__name__')!r} and {waiting!r} use each "
+            "other from two threads, each running one's body: waiting would deadlock, so this "
+            f"thread went on with the first as its body has left it so far, which has no "
+            f"attribute {name!r} yet (as in a circular import). Import one of them eagerly, or "
+            "first use it from one thread only.",
+            name=_module_getattribute(module, "__name__"),
+        ) from None
 
 
 def is_lazy(module: object) -> bool:
@@ -152,7 +288,7 @@ def resolve_lazy() -> list[str]:
             tried.add(id(module))
             try:
                 _resolve(module)
-            except LazyImportError as exc:
+            except ImportError as exc:
                 errors.append(exc)
             else:
                 loaded.append(_module_getattribute(module, "__name__"))
@@ -208,7 +344,9 @@ def lazy_import(name: str, *, check: bool = True) -> ModuleType:
         except BaseException:
             for made in created:  # a failed declaration leaves nothing behind
                 module = sys.modules.pop(made, None)
-                _pending.pop(id(module), None)
+                state = _pending.get(id(module))
+                if state is not None:
+                    _forget(state)
             raise
 
 
@@ -219,7 +357,7 @@ def _declare(name: str, check: bool, where: str, created: list[str]) -> ModuleTy
     parent_name, _, child = name.rpartition(".")
     parent = _declare(parent_name, check, where, created) if parent_name else None
     if not check:
-        module: ModuleType = _LazyModule(name)
+        module: ModuleType = _LazyModule(name)  # no spec, so no rule: the cheapest declaration
         _pending[id(module)] = _Pending(module, name, None, where)
     else:
         spec = _find_spec(name, parent)
@@ -232,8 +370,7 @@ def _declare(name: str, check: bool, where: str, created: list[str]) -> ModuleTy
 
             return importlib.import_module(name)  # builtin or extension: nothing to defer
         module = _module_from_spec(spec)
-        _pending[id(module)] = _Pending(module, name, spec, where)
-        _module_setattr(module, "__class__", _LazyModule)
+        _make_pending(module, name, spec, where)
     sys.modules[name] = module
     created.append(name)
     if parent is not None:
@@ -259,9 +396,9 @@ def _find_spec(name: str, parent: ModuleType | None) -> ModuleSpec | None:
     for finder in list(sys.meta_path):
         spec = ask_finder(finder, name, path, None)
         if spec is not None:
-            # A program-wide lazy_mode wraps loaders so they defer: this one must really run.
+            # lazy_mode and pending packages wrap loaders: this one must really run.
             loader: object = spec.loader
-            while isinstance(loader, LazyModeLoader):
+            while isinstance(loader, (LazyModeLoader, _ParentFirstLoader)):
                 loader = loader.original
             spec.loader = loader  # type: ignore[assignment]
             return spec
@@ -289,45 +426,168 @@ def _module_from_spec(spec: ModuleSpec) -> ModuleType:
 # -- resolving -----------------------------------------------------------------------------------
 
 
-def _resolve(module: ModuleType) -> None:
-    """Run a pending module's body, once, whichever thread gets here first."""
+def _resolve(module: ModuleType) -> object:
+    """Run a pending module's body, once per attempt, whichever thread gets here first.
+
+    Returns ``_PARTIAL`` when waiting for the thread running the body would deadlock (that
+    thread waits for a module whose body this one is running): the caller then uses the module
+    as it is so far, as CPython does for module locks (``_DeadlockError``).
+    """
     state = _pending.get(id(module))
     if state is None or state.module is not module:
-        return
-    if state.running == get_ident():
-        return  # the body itself (or code it calls) uses the module: as a circular import
+        return None
+    me = get_ident()
+    if state.owner == me:
+        return None  # the body itself (or code it calls) uses the module: as a circular import
     parent_name = state.name.rpartition(".")[0]
     if parent_name:
         parent = sys.modules.get(parent_name)
         if parent is not None and is_lazy(parent):
             _resolve(parent)  # Python runs a package before its submodules
-    with state.lock:
+    attempt = state.attempts
+    if not _acquire(state, me):
+        return _PARTIAL
+    try:
         if _pending.get(id(module)) is not state:
-            return  # another thread finished it while this one waited
-        state.running = get_ident()
+            return None  # another thread finished it while this one waited
+        error = state.error
+        if state.attempts != attempt and error is not None:
+            # This thread waited for an attempt that failed: it reports that failure rather
+            # than run the body again (the next access will).
+            raise type(error)(str(error), name=error.name) from error.__cause__
         try:
             _run(state)
         finally:
-            state.running = 0
+            state.attempts += 1  # counts finished attempts: see above
+    finally:
+        _release(state)
+    return None
+
+
+def _acquire(state: _Pending, me: int) -> bool:
+    """Take ``state``'s lock, or return False if waiting for it would close a cycle.
+
+    The cycle may run through importlib's module locks too (a thread importing ``pkg.sub``
+    holds that module's lock while it waits for the pending ``pkg``), so the walk follows
+    importlib's ``_blocking_on`` as well, and this thread's wait is entered there, so that
+    importlib's own check (``_DeadlockError``) sees it.
+    """
+    with _GRAPH:
+        if state.lock.acquire(False):
+            state.owner = me
+            return True
+        if _reaches(state.owner, me):
+            running = getattr(_THREAD, "running", None)
+            _THREAD.deadlock = running[-1] if running else "?"
+            return False
+        _waiting[me] = state
+    theirs = _enter_importlib_graph(me, state)
+    try:
+        state.lock.acquire()
+    finally:
+        _leave_importlib_graph(me, state, theirs)
+        with _GRAPH:
+            del _waiting[me]
+            state.owner = me
+    return True
+
+
+def _reaches(owner: int, me: int) -> bool:
+    """Whether the thread ``owner`` waits, directly or through others, for thread ``me``."""
+    bootstrap = sys.modules.get("_frozen_importlib")
+    graph = getattr(bootstrap, "_blocking_on", None) or {}
+    seen: set[int] = set()
+    todo = [owner]
+    while todo:
+        tid = todo.pop()
+        if tid == me:
+            return True
+        if not tid or tid in seen:
+            continue
+        seen.add(tid)
+        ours = _waiting.get(tid)
+        if ours is not None:
+            todo.append(ours.owner)
+        theirs = graph.get(tid)  # a _ModuleLock (3.11) or a list of them (3.12+)
+        if theirs is not None:
+            todo.extend(lock.owner for lock in (theirs if isinstance(theirs, list) else [theirs]))
+    return False
+
+
+def _enter_importlib_graph(me: int, state: _Pending) -> object:
+    bootstrap = sys.modules.get("_frozen_importlib")
+    graph = getattr(bootstrap, "_blocking_on", None)
+    if graph is None:
+        return None
+    make_list = getattr(bootstrap, "_List", None)
+    if make_list is None:  # 3.11: one lock per thread, and this thread waits for none
+        if me not in graph:
+            graph[me] = state
+        return state
+    entries = graph.setdefault(me, make_list())  # held here: the dict keeps it weakly
+    entries.append(state)
+    return entries
+
+
+def _leave_importlib_graph(me: int, state: _Pending, entry: object) -> None:
+    bootstrap = sys.modules.get("_frozen_importlib")
+    graph = getattr(bootstrap, "_blocking_on", None)
+    if graph is None or entry is None:
+        return
+    if isinstance(entry, list):
+        entry.remove(state)
+    elif graph.get(me) is state:
+        del graph[me]
+
+
+def _release(state: _Pending) -> None:
+    with _GRAPH:
+        state.owner = 0
+        state.lock.release()
+
+
+def _locate(module: ModuleType) -> None:
+    """Give a pending module declared with ``check=False`` its spec, without running it."""
+    state = _pending.get(id(module))
+    if state is None or state.spec is not None or state.module is not module:
+        return
+    name = state.name
+    spec = _find_spec(name, sys.modules.get(name.rpartition(".")[0]) if "." in name else None)
+    if spec is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    if _has_no_body(spec):
+        _forward_to_import(state)
+        return
+    _init_attrs(module, spec)
+    state.spec = spec
+    if spec.submodule_search_locations is not None:
+        _add_rule(state)
 
 
 def _run(state: _Pending) -> None:
     module, name = state.module, state.name
+    for rule in ROUTER.rules_for(name):
+        if rule.stage == POLICY:
+            rule.check(name)  # a policy added after the declaration still refuses the module
+    current = sys.modules.get(name)
+    if current is not None and current is not module:
+        # Something else took the name since the declaration: follow it, as an import would.
+        _forget(state)
+        _forward(module, current)
+        return
     namespace = _module_getattribute(module, "__dict__")
     before = dict(namespace)
-    spec = state.spec
+    state.new_class = None
+    running = _THREAD.__dict__.setdefault("running", [])
+    running.append(name)
     try:
-        if spec is None:
-            spec = _find_spec(
-                name, sys.modules.get(name.rpartition(".")[0]) if "." in name else None
-            )
-            if spec is None:
-                raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-            if _has_no_body(spec):
-                _forward_to_import(state)
-                return
-            _init_attrs(module, spec)
-        if sys.modules.get(name) is not module:
+        if state.spec is None:
+            _locate(module)
+            if type(module) is not _LazyModule:
+                return  # an extension or builtin module, imported and forwarded to
+        spec = state.spec
+        assert spec is not None
+        if current is None:
             sys.modules[name] = module
         loader = spec.loader
         if loader is None:
@@ -341,20 +601,25 @@ def _run(state: _Pending) -> None:
         namespace.clear()
         namespace.update(before)
         if sys.modules.get(name) is not module:
-            sys.modules[name] = module
+            sys.modules[name] = module  # a failed body's replacement is not kept, as in Python
         if isinstance(exc, Exception):
-            raise LazyImportError(
+            missing = isinstance(exc, ModuleNotFoundError)
+            error = (_LazyModuleNotFoundError if missing else LazyImportError)(
                 f"lazy import of {name!r} (declared at {state.declared_at}) failed: "
                 f"{type(exc).__name__}: {exc}",
-                name=name,
-            ) from exc
+                name=exc.name if isinstance(exc, ModuleNotFoundError) else name,
+            )
+            state.error = error
+            raise error from exc
         raise
-    del _pending[id(module)]
+    finally:
+        running.pop()
+    _forget(state)
     replacement = sys.modules.get(name)
     if replacement is not None and replacement is not module:
-        _forward(module, replacement)  # the body put another object in its place
+        _forward(module, replacement)  # the body put another object in its place: keep it
         return
-    _module_setattr(module, "__class__", ModuleType)
+    _module_setattr(module, "__class__", state.new_class or ModuleType)
     from ._post_import import PostImportLoader, notify
 
     if not isinstance(loader, PostImportLoader):
@@ -371,7 +636,7 @@ def _forward_to_import(state: _Pending) -> None:
     except BaseException:
         sys.modules.setdefault(name, module)
         raise
-    del _pending[id(module)]
+    _forget(state)
     _forward(module, real)
 
 
@@ -392,6 +657,95 @@ def _init_attrs(module: ModuleType, spec: ModuleSpec) -> None:
     if spec.has_location and spec.origin is not None:
         namespace["__file__"] = spec.origin
         namespace["__cached__"] = spec.cached
+
+
+class _ParentFirstRule(Rule):
+    """While a package is pending, its submodules imported the usual way run it first."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: _Pending) -> None:
+        super().__init__(DECORATE, state.name, order=ORDER_LAZY + 1)  # outermost
+        self.state = state
+
+    def decorate(self, spec: ModuleSpec) -> ModuleSpec:
+        state = self.state
+        if (
+            spec.loader is not None
+            and spec.name.rpartition(".")[0] == state.name
+            and _pending.get(id(state.module)) is state
+        ):
+            spec.loader = _ParentFirstLoader(spec.loader, state)  # type: ignore[assignment]
+        return spec
+
+
+class _ParentFirstLoader:
+    """Runs the pending package, then the submodule unless the package's body imported it.
+
+    importlib has already looked the submodule up (through the package's ``__path__``, served
+    without running it) and put the new module in ``sys.modules``. Taking it out while the
+    package runs lets the package's own ``from . import sub`` import it normally; that module
+    is then left in ``sys.modules``, which is what importlib returns, and this one is dropped
+    unrun: the body runs once and classes keep one identity.
+    """
+
+    def __init__(self, original: object, state: _Pending) -> None:
+        self.original = original
+        self.state = state
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        create = getattr(self.original, "create_module", None)
+        module: ModuleType | None = create(spec) if create is not None else None
+        return module
+
+    def exec_module(self, module: ModuleType) -> None:
+        original, state = self.original, self.state
+        spec = module.__spec__
+        assert spec is not None
+        spec.loader = original  # type: ignore[assignment]
+        module.__loader__ = original  # type: ignore[assignment]
+        if (
+            isinstance(original, LazyModeLoader)  # deferred too: it runs the package when used
+            or _pending.get(id(state.module)) is not state
+            or state.owner == get_ident()
+        ):
+            original.exec_module(module)  # type: ignore[attr-defined]
+            return
+        name = spec.name
+        if sys.modules.get(name) is module:
+            del sys.modules[name]
+        _resolve(state.module)
+        if name in sys.modules:
+            return  # the package imported it
+        sys.modules[name] = module
+        original.exec_module(module)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        if name in ("original", "state"):
+            raise AttributeError(name)
+        return getattr(self.original, name)
+
+
+def _snapshot() -> Callable[[], None]:
+    saved = dict(_pending)
+
+    def restore() -> None:
+        _pending.clear()
+        stale = []
+        for key, state in saved.items():
+            if type(state.module) is _LazyModule:
+                _pending[key] = state
+            elif state.rule is not None:
+                # The router's own snapshot, restored just before, brought this rule back.
+                stale.append(state.rule)
+                state.rule = None
+        if stale:
+            ROUTER.remove(stale)
+
+    return restore
+
+
+_state.add_snapshotter(_snapshot)
 
 
 # -- program-wide --------------------------------------------------------------------------------
@@ -422,8 +776,7 @@ class LazyModeLoader:
 
         frame = user_frame()
         where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "<unknown>"
-        _pending[id(module)] = _Pending(module, spec.name, spec, where)
-        _module_setattr(module, "__class__", _LazyModule)
+        _make_pending(module, spec.name, spec, where)  # the router takes its lock if it must
 
     def __getattr__(self, name: str) -> object:
         if name in ("original", "_created"):
@@ -431,12 +784,31 @@ class LazyModeLoader:
         return getattr(self.original, name)
 
 
-class LazyModeRule(Rule):
-    __slots__ = ("excluded",)
+def _imported_by_user(name: str) -> bool:
+    """Whether this import of ``name`` is made outside deferred bodies and outside its package.
 
-    def __init__(self, key: str | None, excluded: tuple[str, ...]) -> None:
+    A package's own imports, and every import made while a deferred module's body runs, stay
+    eager: packages rely on the order their modules run in (pandas registers submodules,
+    ``typing`` must be whole before ``collections.abc`` is subclassed).
+    """
+    if getattr(_THREAD, "running", None):
+        return False
+    from ._frames import user_frame
+
+    frame = user_frame()
+    importer = frame.f_globals.get("__name__") if frame is not None else None
+    if not isinstance(importer, str):
+        return True
+    return importer.partition(".")[0] != name.partition(".")[0]
+
+
+class LazyModeRule(Rule):
+    __slots__ = ("excluded", "nested")
+
+    def __init__(self, key: str | None, excluded: tuple[str, ...], nested: bool) -> None:
         super().__init__(DECORATE, key, order=ORDER_LAZY)
         self.excluded = excluded
+        self.nested = nested
 
     def decorate(self, spec: ModuleSpec) -> ModuleSpec:
         name = spec.name
@@ -444,20 +816,26 @@ class LazyModeRule(Rule):
             spec.loader is None
             or name.partition(".")[0] == "importcraft"
             or any(name == e or name.startswith(e + ".") for e in self.excluded)
+            or not (self.nested or _imported_by_user(name))
         ):
             return spec
         spec.loader = LazyModeLoader(spec.loader)  # type: ignore[assignment]
         return spec
 
 
-def lazy_mode(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> _state.Hook:
+def lazy_mode(
+    include: Iterable[str] = (), exclude: Iterable[str] = (), *, nested: bool = False
+) -> _state.Hook:
     """While active, ``import x`` of a matching module gives a lazy module.
 
     A module matches when it is one of ``include`` or under one of them (every module when
     ``include`` is empty), and not one of ``exclude`` or under one of them: exclude modules that
-    must run for their side effects (registering plugins, patching). It works through the
-    router's delegation, with whatever finder would have loaded the module. ``from x import y``
-    uses the module at once, so it loads it; builtin and extension modules load at once. With
+    must run for their side effects (registering plugins, patching). Only the program's own
+    imports are deferred: an import made by a module of the same top-level package, or made
+    while a deferred module's body runs, stays eager, since packages rely on the order their
+    modules run in; ``nested=True`` defers those too. ``from x import y`` uses the module at
+    once, so it loads it; builtin and extension modules load at once. It works through the
+    router's delegation, with whatever finder would have loaded the module. With
     ``IMPORTCRAFT_EAGER=1`` it does nothing. Example::
 
         with importcraft.lazy_mode(include=["pandas", "scipy"], exclude=["scipy.special"]):
@@ -468,11 +846,12 @@ def lazy_mode(include: Iterable[str] = (), exclude: Iterable[str] = ()) -> _stat
     for name in (*included, *excluded):
         check_module_name(name)
     shown = ", ".join(repr(n) for n in included)
-    description = f"lazy_mode(include=[{shown}], exclude=[{', '.join(map(repr, excluded))}])"
+    description = f"lazy_mode(include=[{shown}], exclude=[{', '.join(map(repr, excluded))}]"
+    description += ", nested=True)" if nested else ")"
     if eager():
         return _state.register(description + " [eager: IMPORTCRAFT_EAGER is set]", lambda: None)
     keys: Iterable[str | None] = included or [None]
-    rules = [LazyModeRule(key, excluded) for key in keys]
+    rules = [LazyModeRule(key, excluded, nested) for key in keys]
     with _state.LOCK:
         ROUTER.add(rules)
         return _state.register(description, lambda: ROUTER.remove(rules))
