@@ -48,7 +48,6 @@ NOT_INSTALLERS = {
 }
 
 
-
 class Upper(ast.NodeTransformer):
     def visit_Constant(self, node: ast.Constant) -> ast.Constant:
         if isinstance(node.value, str):

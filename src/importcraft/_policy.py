@@ -198,7 +198,8 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
     for it: ``block()`` then warns (:class:`~importcraft.ImportcraftWarning`, naming the
     modules), unless ``evict=True``, which removes them and their submodules from
     ``sys.modules`` (objects that already hold them keep them; removing the hook puts them
-    back). Example::
+    back). A lazy module still waiting for its first use is not warned about: the block applies
+    when it is first used. Example::
 
         with importcraft.block("requests", reason="tests must not touch the network"):
             import requests      # ImportBlockedError: import of 'requests' is blocked by ...
@@ -214,7 +215,13 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
     description = _describe("block", names, f", reason={reason!r}" if reason else "")
     blocked = frozenset(names)
     if not evict:
-        imported = _imported_under(blocked)
+        # A pending lazy module is not loaded yet: the policy applies when it is first used.
+        lazy = sys.modules.get("importcraft._lazy")
+        imported = [
+            name
+            for name in _imported_under(blocked)
+            if lazy is None or not lazy.is_lazy(sys.modules.get(name))
+        ]
         if imported:
             from ._frames import warn_at_user
 
