@@ -102,8 +102,8 @@ import requests
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the router's find_spec and the policy's check raise it: their frames need the "
-    "marker of importcraft._frames (_router.py belongs to another area)",
+    reason="needs @importcraft._frames.importlib_frame on Router.find_spec, Router._find_spec "
+    "and the policy rules' check (_router.py, _policy.py: other areas); remove this mark then",
 )
 def test_an_import_blocked_error() -> None:
     result = run_python(BLOCKED)

@@ -76,6 +76,18 @@ def import_entry(function: F) -> F:
     return function
 
 
+def importlib_frame(function: F) -> F:
+    """Mark ``function`` as a frame CPython trims from an ImportError's traceback.
+
+    For the functions an ImportError raised by importcraft passes through on its way out of
+    ``find_spec`` (the router's, a policy's check): CPython trims every importlib frame from the
+    traceback of an ImportError that an import statement raises, wherever it is. Other errors
+    show the frame under importlib's file name with its own function name and line.
+    """
+    function.__code__ = function.__code__.replace(co_filename=_BOOTSTRAP_EXTERNAL)
+    return function
+
+
 def trim(exc: BaseException) -> None:
     """Drop importlib's and importcraft's frames that follow the first one of ``exc``'s traceback.
 
