@@ -43,6 +43,14 @@ def test_an_error_in_a_virtual_modules_body() -> None:
     assert_only_user_frames(result.stderr, ["<module>", "<module>", "<module>", "fail"])
 
 
+def test_a_syntax_error_in_a_virtual_module() -> None:
+    result = run_python(VIRTUAL.replace("fail()\\n", "fail(\\n"))
+    assert "SyntaxError: '(' was never closed" in result.stderr, result.stderr
+    # the two imports, then where the syntax error is (SyntaxError's own "File" line)
+    where = 'File "<virtual>/app/inner.py", line 4'
+    assert_only_user_frames(result.stderr, ["<module>", "<module>", where])
+
+
 TRANSFORMED = """
 import sys, importcraft
 from importcraft.transformers import AssertionRewriter, CallLogger

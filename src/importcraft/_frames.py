@@ -94,7 +94,8 @@ def trim(exc: BaseException) -> None:
     Called in an ``except`` clause, the first frame is the caller's own. The frames are only
     dropped up to the first frame of other code (the user's module, callback or transformer);
     an error with no such frame (raised by importcraft itself) keeps its traceback whole,
-    except an ImportError, whose importlib and importcraft frames CPython would trim too.
+    except an ImportError, whose importlib and importcraft frames CPython would trim too, and a
+    SyntaxError (the user's source does not compile: the error itself says where).
     """
     head = exc.__traceback__
     if head is None:
@@ -102,5 +103,5 @@ def trim(exc: BaseException) -> None:
     tb = head.tb_next
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_INTERNAL):
         tb = tb.tb_next
-    if tb is not None or isinstance(exc, ImportError):
+    if tb is not None or isinstance(exc, ImportError | SyntaxError):
         head.tb_next = tb
