@@ -1,16 +1,17 @@
 """Benchmark of transforms (issue 5).
 
-(a) A generated package of 300 modules of about 100 lines is imported six ways: plain (warm
+(a) A generated package of 300 modules of about 100 lines is imported seven ways: plain (warm
 .pyc); transformed with importcraft.transformers.AssertionRewriter from a cold cache, and from a
 warm cache; with a transformer that leaves the tree as it is ("noop", warm cache: the engine and
 cache alone); warm, but with every source saved a moment ago ("hashed": each cache entry is then
-checked by hashing its source, as after a fresh checkout); and through a naive hook (a finder
-that parses, transforms and compiles on every import, with no cache). Each way has its own copy
-of the package, its files an hour old. In each round a fresh interpreter imports module 0 of the
-plain, warm, noop and hashed copies, then module 1 of each, and so on (the order rotates),
-timing each import, so the four are compared moment by moment; a second fresh interpreter does
-the same for the cold and naive copies. Targets: warm cache at most 1.10x the plain import; warm
-cache at least 10x faster than the naive hook.
+checked by hashing its source, as after a fresh checkout); warm, with the check that hashes every
+source at every import ("checked", IMPORTCRAFT_CACHE_CHECK=hash); and through a naive hook (a
+finder that parses, transforms and compiles on every import, with no cache). Each way has its
+own copy of the package, its files an hour old. In each round a fresh interpreter imports module
+0 of the plain, warm, noop, hashed and checked copies, then module 1 of each, and so on (the
+order rotates), timing each import, so the five are compared moment by moment; a second fresh
+interpreter does the same for the cold and naive copies. Targets: warm cache at most 1.10x the
+plain import; warm cache at least 10x faster than the naive hook.
 
 (b) A passing assert under AssertionRewriter against the original (target: at most 1.2x), in a
 fresh interpreter per round.
@@ -43,7 +44,7 @@ MODULES = 300
 # Imported side by side in one interpreter. The slow ways run in interpreters of their own:
 # parsing and compiling between two imports slows the next import in ways that depend on the
 # loader (a plain import more than a cached transformed one), which would flatter the cache.
-FAST = ("plain", "warm", "noop", "hashed")
+FAST = ("plain", "warm", "noop", "hashed", "checked")
 SLOW = ("cold", "naive")
 MODES = FAST + SLOW
 
@@ -84,6 +85,7 @@ sys.path.insert(0, root)
 import ast, importlib, importlib.machinery
 import importcraft
 from importcraft.transformers import AssertionRewriter
+from importcraft._transform import _cache
 from importcraft._transform._engine import TransformInfo
 
 
@@ -95,7 +97,7 @@ class Noop:
 
 
 rewriter = AssertionRewriter()
-importcraft.transform(["cold_pkg", "warm_pkg", "hashed_pkg"], rewriter)
+importcraft.transform(["cold_pkg", "warm_pkg", "hashed_pkg", "checked_pkg"], rewriter)
 importcraft.transform("noop_pkg", Noop())
 
 
@@ -134,6 +136,7 @@ for n in range(MODULES):
     shift = n % len(modes)
     for mode in modes[shift:] + modes[:shift]:
         name = f"{mode}_pkg.m{n}"
+        _cache._always_hash = mode == "checked"  # IMPORTCRAFT_CACHE_CHECK=hash for this way only
         begin = clock()
         importlib.import_module(name)
         totals[mode] += clock() - begin
@@ -178,6 +181,7 @@ def imports(rounds: int) -> None:
     cold = paired_ratio(results["cold"], results["plain"])
     noop = paired_ratio(results["noop"], results["plain"])
     hashed = paired_ratio(results["hashed"], results["plain"])
+    checked = paired_ratio(results["checked"], results["plain"])
     spread = ratio_range(results["warm"], results["plain"])
     print(
         f"    warm / plain: {warm:.3f} (target <= 1.10; rounds ranged {spread}); "
@@ -191,6 +195,10 @@ def imports(rounds: int) -> None:
     print(
         f"    hashed / plain: {hashed:.3f} (warm cache, sources saved less than "
         "3 s before: each is read and hashed to check its entry)"
+    )
+    print(
+        f"    checked / plain: {checked:.3f} (warm cache, IMPORTCRAFT_CACHE_CHECK=hash: every "
+        "source read and hashed at every import)"
     )
 
 

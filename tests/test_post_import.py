@@ -103,9 +103,14 @@ def test_a_failing_callback_becomes_a_warning_and_the_import_goes_on() -> None:
 def test_strict_raises_and_the_import_fails() -> None:
     importcraft.when_imported("strictmod", lambda m: 1 / 0, strict=True)
     importcraft.virtual({"strictmod": ""})
-    with pytest.raises(ZeroDivisionError):
+    with pytest.raises(ZeroDivisionError) as caught:
         import strictmod  # noqa: F401
     assert "strictmod" not in sys.modules
+    assert caught.value.__notes__ == [
+        "importcraft: raised by post-import hook tests.test_post_import."
+        "test_strict_raises_and_the_import_fails.<locals>.<lambda> for 'strictmod' "
+        "(strict=True), after the module's body ran"
+    ]
 
 
 def test_strict_on_an_imported_module_raises_and_registers_nothing() -> None:

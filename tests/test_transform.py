@@ -447,3 +447,219 @@ def test_a_fresh_checkout_keeps_the_cache_and_refreshes_it(greet: Path) -> None:
     trusted = run_python(AUDIT, str(greet))
     assert checked.stdout.split() == ["from", "1", "hello"], "read and hashed: still valid"
     assert trusted.stdout.split() == ["from", "0", "hello"], "the refreshed entry vouches again"
+
+
+def test_the_cache_has_the_permission_bits_of_its_source(greet: Path) -> None:
+    init = greet / "greet" / "__init__.py"
+    init.chmod(0o600)  # private code stays private in its cache
+    importcraft.transform("greet", Append("!"))
+    fresh_import()
+    (path,) = cache_files(greet)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_moved_tree_gets_its_new_path_from_the_cache(greet: Path, tmp_path: Path) -> None:
+    init = greet / "greet" / "__init__.py"
+    old = init.stat().st_mtime_ns - 60_000_000_000
+    os.utime(init, ns=(old, old))  # the warm path: the stat vouches for the entry
+    importcraft.transform("greet", Append("!"))
+    fresh_import()
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (greet / "greet").rename(moved / "greet")  # mtimes and the cache go with it
+    sys.path.insert(0, str(moved))
+    module = fresh_import()
+    assert importcraft.transform_status("greet").startswith("transformed (from the cache")
+    new_path = str(moved / "greet" / "__init__.py")
+    assert module.boom.__code__.co_filename == new_path
+    with pytest.raises(ValueError, match="hello!") as caught:
+        module.boom()
+    assert traceback.extract_tb(caught.value.__traceback__)[-1].filename == new_path
+
+
+def test_orphan_temporary_files_are_removed_when_the_entry_is_written(greet: Path) -> None:
+    importcraft.transform("greet", Append("!"))
+    fresh_import()
+    (path,) = cache_files(greet)
+    orphan = path.with_name(path.name + ".4242.139.tmp")  # a writer that died mid-write
+    other = path.with_name("sub" + path.name[len("__init__") :] + ".4242.139.tmp")
+    orphan.write_bytes(b"half")
+    other.write_bytes(b"half")
+    path.write_bytes(b"garbage")  # so that the entry is written again
+    fresh_import()
+    assert not orphan.exists()
+    assert other.exists(), "another entry's file is that entry's business"
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")) == [other.name]
+
+
+def test_a_source_transformer_returning_none_is_an_error_naming_it(greet: Path) -> None:
+    @importcraft.source_transformer
+    def forgets_to_return(source: str, info: Any) -> None:
+        source.upper()
+
+    forgets_to_return.cache_key = "1"  # type: ignore[attr-defined]
+    importcraft.transform("greet", forgets_to_return)
+    message = (
+        r"source transformer tests\.test_transform\..*forgets_to_return returned NoneType "
+        r"for 'greet' \(.*__init__\.py\); a source transformer must return"
+    )
+    with pytest.raises(TypeError, match=message):
+        fresh_import()
+    assert "greet" not in sys.modules
+    assert cache_files(greet) == [], "never an empty module in the cache"
+
+
+def test_what_the_cache_checks_when(greet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from importcraft._transform import _cache
+
+    init = greet / "greet" / "__init__.py"
+    old = init.stat().st_mtime_ns - 60_000_000_000
+    os.utime(init, ns=(old, old))
+    importcraft.transform("greet", Append("!"))
+    assert fresh_import().WORD == "hello!"
+    # An edit that keeps size and mtime (a build that stamps every file with one time):
+    init.write_text(init.read_text().replace("'hello'", "'howdy'"))
+    os.utime(init, ns=(old, old))
+    assert fresh_import().WORD == "hello!", "by default an old, unchanged stat vouches"
+    monkeypatch.setattr(_cache, "_always_hash", True)  # IMPORTCRAFT_CACHE_CHECK=hash
+    assert fresh_import().WORD == "howdy!", "checked-hash mode hashes the source every time"
+
+
+CACHE_DIR = """
+import sys, importcraft
+from importcraft.transformers import AssertionRewriter
+sys.path.insert(0, sys.argv[1])
+importcraft.transform("greet", AssertionRewriter())
+import greet
+print(importcraft.transform_status("greet"))
+"""
+
+
+def test_an_explicit_cache_directory_is_used_under_dont_write_bytecode(
+    greet: Path, tmp_path: Path
+) -> None:
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "IMPORTCRAFT_CACHE_DIR": ""}
+    without = run_python(CACHE_DIR, str(greet), env=env)
+    assert "not cached: sys.dont_write_bytecode is set; set IMPORTCRAFT_CACHE_DIR" in (
+        without.stdout
+    ), without.stderr
+    cache = tmp_path / "cache"
+    env["IMPORTCRAFT_CACHE_DIR"] = str(cache)
+    first = run_python(CACHE_DIR, str(greet), env=env)
+    second = run_python(CACHE_DIR, str(greet), env=env)
+    (entry,) = cache.rglob("*.importcraft-*.pyc")
+    assert first.stdout.strip() == f"transformed (cache written: {entry})", first.stderr
+    assert second.stdout.strip() == f"transformed (from the cache {entry})", second.stderr
+    assert entry.parent == cache / str(greet / "greet").lstrip(os.sep)
+    assert cache_files(greet) == []
+    info = run_python(
+        "import importcraft.__main__", "show", "--cache-info", env=env
+    )  # the CLI says so
+    assert f"directory: {cache}\nreads: True\nwrites: True\n" in info.stdout, info.stderr
+
+
+def test_set_cache_dir_is_what_the_configuration_calls(greet: Path, tmp_path: Path) -> None:
+    from importcraft._transform._cache import cache_info, set_cache_dir
+
+    undo = set_cache_dir(tmp_path / "cache")
+    try:
+        assert cache_info()["directory"] == str(tmp_path / "cache")
+        importcraft.transform("greet", Append("!"))
+        fresh_import()
+        assert len(list((tmp_path / "cache").rglob("*.importcraft-*.pyc"))) == 1
+    finally:
+        undo()
+    assert cache_info()["directory"] is None
+
+
+def test_a_raising_transformer_is_named_with_the_module_and_stage(greet: Path) -> None:
+    class Broken(ast.NodeTransformer):
+        cache_key = "1"
+
+        def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+            raise LookupError("no such table")
+
+    importcraft.transform("greet", Append("!"), Broken())
+    with pytest.raises(LookupError, match="no such table") as caught:
+        fresh_import()
+    (note,) = caught.value.__notes__
+    assert note.startswith(
+        "importcraft: raised by transformer tests.test_transform."
+        "test_a_raising_transformer_is_named_with_the_module_and_stage.<locals>.Broken while "
+        f"transforming module 'greet' ({greet / 'greet' / '__init__.py'}), step 2 of 2 of the "
+        "transform pipeline"
+    )
+    assert "greet" not in sys.modules
+
+
+def test_a_source_transformer_making_bad_syntax_is_named(greet: Path) -> None:
+    @importcraft.source_transformer
+    def breaks(source: str, info: Any) -> str:
+        return source + "\ndef (:\n"
+
+    breaks.cache_key = "1"  # type: ignore[attr-defined]
+    importcraft.transform("greet", breaks)
+    with pytest.raises(SyntaxError) as caught:
+        fresh_import()
+    assert "breaks while transforming module 'greet'" in caught.value.__notes__[0]
+    assert "parsing the source it returned" in caught.value.__notes__[0]
+
+
+# -- wrapping loaders ---------------------------------------------------------------------------
+
+
+def test_stacked_wrappers_leave_the_original_loader_and_reload_works() -> None:
+    from importcraft._loaders import SourceLoader, WrappingLoader
+
+    version = importcraft.register_version("tool", "1", "X = 'one'\n")
+    over_version = importcraft.transform("tool_v1", Append("!"))
+    importcraft.virtual({"vmod": "X = 'v'\n"})
+    over_source = importcraft.transform("vmod", Append("?"))
+    callback = importcraft.when_imported("vmod", lambda module: None)
+    import tool_v1
+    import vmod
+
+    assert (tool_v1.X, vmod.X) == ("one!", "v?")
+    for module in (tool_v1, vmod):
+        assert type(module.__loader__) is SourceLoader, module.__loader__
+        assert module.__spec__.loader is module.__loader__
+    over_version.remove()
+    over_source.remove()
+    callback.remove()
+    for module in (tool_v1, vmod):
+        importlib.reload(module)
+        assert not isinstance(module.__loader__, WrappingLoader)
+        assert not isinstance(module.__spec__.loader, WrappingLoader)
+    assert (tool_v1.X, vmod.X) == ("one", "v")
+    version.remove()
+
+
+STRESS = """
+import sys, threading, importcraft
+N = 16
+importcraft.virtual({f"m{i}": "import linecache\\nX = 1\\n" for i in range(N)})
+errors = []
+barrier = threading.Barrier(N)
+
+def work(i):
+    barrier.wait()
+    try:
+        __import__(f"m{i}")
+    except BaseException as exc:
+        errors.append(repr(exc))
+
+threads = [threading.Thread(target=work, args=(i,)) for i in range(N)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(errors)
+"""
+
+
+def test_threads_importing_virtual_modules_while_linecache_loads() -> None:
+    # linecache is not loaded yet in a fresh interpreter: each module body imports it while
+    # other threads' loaders forget their lines in it.
+    for _ in range(5):
+        done = run_python(STRESS)
+        assert done.stdout.strip() == "[]", done.stdout + done.stderr

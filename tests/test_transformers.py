@@ -157,7 +157,7 @@ def test_module_and_class_level_asserts(tree: Any) -> None:
     importcraft.transform("toplevel", AssertionRewriter())
     module = importlib.import_module("toplevel")
     assert module.K.Y == 2
-    held = [k for k, v in vars(module).items() if k.startswith("@importcraft_assert_") and v]
+    held = [k for k, v in vars(module).items() if k.startswith("__importcraft_assert_") and v]
     assert held == [], "the values of a passed assert are let go"
 
 
@@ -281,3 +281,40 @@ def test_transformers_in_a_fresh_interpreter(tree: Any) -> None:
         str(root),
     )
     assert "AssertionError: assert 5 == 6\n  where 5 = add(2, 3)" in result.stderr
+
+
+SHOWN = """\
+class Shape:
+    def area(self):
+        \"\"\"Doc.\"\"\"
+        assert self.size() > 0, "empty"
+        return 1
+
+    def size(self):
+        return 2
+
+
+async def fetch():
+    return 1
+
+
+def numbers():
+    yield 1
+"""
+
+
+@pytest.mark.parametrize("transformer", ["CallLogger", "AssertionRewriter"])
+def test_what_show_prints_is_valid_python(tree: Any, transformer: str) -> None:
+    root = tree({"shown/__init__.py": "", "shown/shapes.py": SHOWN})
+    result = run_python(
+        "from importcraft._cli import main; raise SystemExit(main())",
+        "show",
+        "shown.shapes",
+        "--path",
+        str(root),
+        "--transform",
+        f"shown=importcraft.transformers:{transformer}",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "__importcraft_" in result.stdout
+    compile(result.stdout, "shown", "exec")  # raises SyntaxError if it is not Python

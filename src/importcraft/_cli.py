@@ -382,13 +382,25 @@ def show(args: list[str]) -> int:
         "it (its parent packages are imported to find it). Transforms come from --transform "
         "and from the configuration, as for `importcraft run`.",
     )
-    parser.add_argument("module", metavar="MODULE")
+    parser.add_argument("module", metavar="MODULE", nargs="?")
+    parser.add_argument(
+        "--cache-info", action="store_true", help="say whether and where transforms are cached"
+    )
     for option in ("--transform", "--path"):
         dest, metavar, help_text = _RUN_OPTIONS[option]
         parser.add_argument(option, dest=dest, metavar=metavar, action="append", help=help_text)
     parser.add_argument("--config", metavar="FILE", help="a TOML file with the settings")
     parser.add_argument("--json", action="store_true", help="print the result as a JSON object")
     options = parser.parse_args(args)
+    if options.cache_info:
+        from ._transform._cache import cache_info
+
+        for field, value in cache_info().items():
+            print(f"{field}: {value}")
+        if options.module is None:
+            return 0
+    elif options.module is None:
+        parser.error("MODULE is required (or --cache-info)")
     import ast
     import importlib.util
 

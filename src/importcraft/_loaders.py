@@ -17,6 +17,8 @@ from __future__ import annotations
 import sys
 from importlib.machinery import ModuleSpec
 
+from ._frames import import_entry, trim
+
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,9 +45,11 @@ def decode(source: str | bytes) -> str:
 
 def forget_lines(filename: str) -> None:
     """Drop ``filename`` from linecache so tracebacks show the lines of the code now running."""
-    linecache = sys.modules.get("linecache")
-    if linecache is not None:
-        linecache.cache.pop(filename, None)
+    # Another thread may be importing linecache right now: the module is then in sys.modules
+    # before its body has defined ``cache`` (which then holds nothing of ours anyway).
+    cache = getattr(sys.modules.get("linecache"), "cache", None)
+    if isinstance(cache, dict):
+        cache.pop(filename, None)
 
 
 class SourceLoader:
@@ -85,10 +89,15 @@ class SourceLoader:
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         return None
 
+    @import_entry
     def exec_module(self, module: ModuleType) -> None:
-        code = self.get_code(self.fullname)
-        forget_lines(self.path)
-        exec(code, module.__dict__)
+        try:
+            code = self.get_code(self.fullname)
+            forget_lines(self.path)
+            exec(code, module.__dict__)
+        except BaseException as exc:
+            trim(exc)
+            raise
 
     # -- InspectLoader, ExecutionLoader, ResourceLoader ----------------------------------------
 
@@ -189,7 +198,16 @@ class WrappingLoader:
         create = getattr(self.original, "create_module", None)
         return create(spec) if create is not None else None
 
+    @import_entry
     def exec_module(self, module: ModuleType) -> None:
+        try:
+            self.load(module)
+        except BaseException as exc:
+            trim(exc)  # the user's frames first, as after a plain import
+            raise
+
+    def load(self, module: ModuleType) -> None:
+        """Run the module, hand the original loader back, then do what follows."""
         try:
             self.run(module)
         finally:
@@ -204,7 +222,15 @@ class WrappingLoader:
         """Called after a successful :meth:`run`; the module's loader is the original again."""
 
     def restore(self, module: ModuleType) -> None:
-        """Hand the original loader back to the module (and to the module that replaced it)."""
+        """Hand the original loader back to the module (and to the module that replaced it).
+
+        With wrappers around wrappers (a transform and a post-import hook over one module), the
+        innermost one to finish restores the loader that no importcraft wrapper wraps, so that no
+        wrapper stays on the module once its hook is removed.
+        """
+        original = self.original
+        while isinstance(original, WrappingLoader):
+            original = original.original
         spec = getattr(module, "__spec__", None)
         replacement = sys.modules.get(spec.name if spec is not None else module.__name__)
         if replacement is None or replacement is module:
@@ -212,11 +238,19 @@ class WrappingLoader:
         else:  # the module put itself under another object's name
             targets = (module, replacement)
         for target in targets:
-            if getattr(target, "__loader__", None) is self:
-                target.__loader__ = self.original
+            if self._wraps_me(getattr(target, "__loader__", None)):
+                target.__loader__ = original  # type: ignore[assignment]
             target_spec = getattr(target, "__spec__", None)
-            if target_spec is not None and target_spec.loader is self:
-                target_spec.loader = self.original
+            if target_spec is not None and self._wraps_me(target_spec.loader):
+                target_spec.loader = original
+
+    def _wraps_me(self, loader: object) -> bool:
+        """Whether ``loader`` is this wrapper or a wrapper around it."""
+        while isinstance(loader, WrappingLoader):
+            if loader is self:
+                return True
+            loader = loader.original
+        return False
 
     def __getattr__(self, name: str) -> object:
         # Only reached for names the wrapper lacks: behave like the wrapped loader.

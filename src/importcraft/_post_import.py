@@ -91,6 +91,10 @@ def _call(entry: _Entry, name: str, module: ModuleType) -> None:
         entry.callback(module)
     except Exception as exc:
         if entry.strict:
+            exc.add_note(
+                f"importcraft: raised by post-import hook {_callable_name(entry.callback)} "
+                f"for {name!r} (strict=True), after the module's body ran"
+            )
             raise
         import traceback
 

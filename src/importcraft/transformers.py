@@ -100,8 +100,11 @@ class ImportRewriter:
 
 # -- CallLogger --------------------------------------------------------------------------------
 
-_LOG_NAME = "@importcraft_log_call"
-_WRAP_NAME = "@importcraft_wrap_call"
+# Names of the helpers the transformed code calls: valid identifiers (``importcraft show`` prints
+# code that compiles), dunder-shaped so that class bodies do not mangle them, and unlike any name
+# a module would use.
+_LOG_NAME = "__importcraft_log_call__"
+_WRAP_NAME = "__importcraft_wrap_call__"
 
 
 class CallLogger:
@@ -118,7 +121,7 @@ class CallLogger:
         importcraft.transform("shapes", CallLogger(log=logging.getLogger("calls").info))
     """
 
-    cache_key = "CallLogger-1"  # the log function is handed to each run, not compiled in
+    cache_key = "CallLogger-2"  # the log function is handed to each run, not compiled in
 
     def __init__(self, log: Callable[[str], object] = print) -> None:
         self.log = log
@@ -225,7 +228,7 @@ def _mark_coroutine_function(function: Callable[..., object]) -> None:
 
 # -- AssertionRewriter ---------------------------------------------------------------------------
 
-_EXPLAIN_NAME = "@importcraft_explain_assert"
+_EXPLAIN_NAME = "__importcraft_explain_assert__"
 
 
 class AssertionRewriter:
@@ -240,7 +243,7 @@ class AssertionRewriter:
         importcraft.transform("tests", AssertionRewriter())
     """
 
-    cache_key = "AssertionRewriter-1"
+    cache_key = "AssertionRewriter-2"
 
     def module_globals(self) -> dict[str, object]:
         return {_EXPLAIN_NAME: explain}
@@ -308,7 +311,7 @@ def _capture(node: ast.expr, temps: list[str]) -> tuple[ast.expr, tuple[object, 
             return expr, ("const", expr.value)
         if isinstance(expr, ast.Name):
             return expr, ("name", expr.id)
-        name = f"@importcraft_assert_{len(temps)}"
+        name = f"__importcraft_assert_{len(temps)}__"
         temps.append(name)
         stored = ast.NamedExpr(ast.Name(name, ast.Store()), expr)
         return stored, ("value", name, ast.unparse(expr))

@@ -60,27 +60,43 @@ class source_transformer:
 
 
 def apply(source: str, info: TransformInfo, pipeline: Iterable[object]) -> ast.Module:
-    """Run ``source`` through the transformers, in order; the resulting tree has locations."""
+    """Run ``source`` through the transformers, in order; the resulting tree has locations.
+
+    An exception raised by a transformer keeps its type and traceback, with a note naming the
+    module, the transformer and its place in the pipeline.
+    """
+    steps = tuple(pipeline)
     text: str | None = source
     tree: ast.Module | None = None
-    for transformer in pipeline:
+    after: object = None  # the source transformer whose text is parsed next, if any
+    for number, transformer in enumerate(steps, 1):
+        stage = f"step {number} of {len(steps)} of the transform pipeline"
         if isinstance(transformer, source_transformer):
             if text is None:
                 assert tree is not None
                 text = ast.unparse(tree)
-            text = transformer(text, info)
+            with _blame(info, transformer, stage):
+                text = transformer(text, info)
+            if not isinstance(text, str):
+                raise TypeError(
+                    f"source transformer {_name(transformer)} returned "
+                    f"{type(text).__name__} for {info.name!r} ({info.filename}); a source "
+                    "transformer must return the module's source text (str)"
+                )
             tree = None
+            after = transformer
             continue
         if tree is None:
             assert text is not None
-            tree = ast.parse(text, info.filename)
+            tree = _parse(text, info, after)
             text = None
-        if isinstance(transformer, ast.NodeTransformer):
-            result = transformer.visit(tree)
-        elif callable(transformer):
-            result = transformer(tree, info)
-        else:
-            raise TypeError(f"{transformer!r} is not a transformer")
+        with _blame(info, transformer, stage):
+            if isinstance(transformer, ast.NodeTransformer):
+                result = transformer.visit(tree)
+            elif callable(transformer):
+                result = transformer(tree, info)
+            else:
+                raise TypeError(f"{transformer!r} is not a transformer")
         if not isinstance(result, ast.Module):
             raise TypeError(
                 f"transformer {_name(transformer)} returned {type(result).__name__} for "
@@ -88,8 +104,51 @@ def apply(source: str, info: TransformInfo, pipeline: Iterable[object]) -> ast.M
             )
         tree = result
     if tree is None:
-        tree = ast.parse(text or "", info.filename)
+        tree = _parse(text or "", info, after)
     return ast.fix_missing_locations(tree)
+
+
+def _parse(text: str, info: TransformInfo, after: object) -> ast.Module:
+    """Parse the module's text; a syntax error made by a source transformer says whose it is."""
+    if after is None:
+        return ast.parse(text, info.filename)
+    with _blame(info, after, "parsing the source it returned"):
+        return ast.parse(text, info.filename)
+
+
+def compile_tree(tree: ast.Module, info: TransformInfo, pipeline: Iterable[object]) -> CodeType:
+    """Compile the transformed tree; an invalid tree names the transformers that made it."""
+    try:
+        return compile(tree, info.filename, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError) as exc:
+        shown = ", ".join(_name(t) for t in pipeline)
+        exc.add_note(
+            f"importcraft: while compiling module {info.name!r} ({info.filename}) as "
+            f"transformed by {shown}: one of them made an invalid tree"
+        )
+        raise
+
+
+class _blame:
+    """Adds a note naming the module, the transformer and the stage to what a transformer raises."""
+
+    __slots__ = ("info", "stage", "transformer")
+
+    def __init__(self, info: TransformInfo, transformer: object, stage: str) -> None:
+        self.info = info
+        self.transformer = transformer
+        self.stage = stage
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, Exception):
+            exc.add_note(
+                f"importcraft: raised by transformer {_name(self.transformer)} while "
+                f"transforming module {self.info.name!r} ({self.info.filename}), "
+                f"{self.stage}"
+            )
 
 
 def _name(transformer: object) -> str:
@@ -269,12 +328,13 @@ class TransformLoader(WrappingLoader):
         key = pipeline.key()
         path = _cache.cache_path(filename, key, cached) if key and stat is not None else None
         if path is not None:
-            code = _cache.read(path, key, stat, source)  # type: ignore[arg-type]
+            code = _cache.read(path, key, stat, source, filename)  # type: ignore[arg-type]
             if code is not None:
                 _status[fullname] = f"transformed (from the cache {path})"
                 return code
-        tree = apply(decode(source()), TransformInfo(fullname, filename), pipeline.transformers)
-        code = compile(tree, filename, "exec", dont_inherit=True)
+        info = TransformInfo(fullname, filename)
+        tree = apply(decode(source()), info, pipeline.transformers)
+        code = compile_tree(tree, info, pipeline.transformers)
         if path is not None and _cache.write(path, key, stat, source(), code):  # type: ignore[arg-type]
             _status[fullname] = f"transformed (cache written: {path})"
         elif not pipeline.cache:
@@ -286,13 +346,18 @@ class TransformLoader(WrappingLoader):
                 "transformed (not cached: a transformer has no cache_key and the source of its "
                 "module could not be read)"
             )
+        elif sys.dont_write_bytecode and _cache.cache_info()["directory"] is None:
+            _status[fullname] = (
+                "transformed (not cached: sys.dont_write_bytecode is set; set "
+                f"{_cache.ENV_DIRECTORY} to cache anyway)"
+            )
         else:
             _status[fullname] = "transformed (not cached: bytecode cannot be written here)"
         return code
 
 
-def _stat(loader: object, filename: str) -> tuple[int, int] | None:
-    """(mtime_ns, size) of a module's real source file, or None if it has none.
+def _stat(loader: object, filename: str) -> tuple[int, int, int] | None:
+    """(mtime_ns, size, st_mode) of a module's real source file, or None if it has none.
 
     A real file: an absolute ``.py`` path that exists, read through the loader's ``get_data``.
     Only such a module is read from disk, and only it gets a cache beside it.
@@ -304,7 +369,7 @@ def _stat(loader: object, filename: str) -> tuple[int, int] | None:
         info = os.stat(filename)
     except (OSError, ValueError):
         return None  # not a file (a virtual module's path)
-    return (info.st_mtime_ns, info.st_size)
+    return (info.st_mtime_ns, info.st_size, info.st_mode)
 
 
 def _read_file(loader: object, filename: str) -> bytes | None:
