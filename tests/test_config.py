@@ -172,3 +172,48 @@ def test_a_pyproject_that_is_not_utf8_is_a_config_error(tree: Any) -> None:
         f"importcraft run: error: {root / 'pyproject.toml'}: not UTF-8 text (TOML files must be): "
         "byte 32 is b'\\xe9'; save the file as UTF-8"
     ]
+
+
+# -- the transform cache's directory ---------------------------------------------------------
+
+SHOUT = """\
+import ast
+
+class Shout(ast.NodeTransformer):
+    cache_key = "1"
+    def visit_Constant(self, node):
+        if isinstance(node.value, str):
+            node.value = node.value.upper()
+        return node
+"""
+APP = """\
+import quiet
+print(quiet.WORD)
+"""
+
+
+@pytest.mark.parametrize("given", ["option", "pyproject"])
+def test_the_cache_directory_is_used_under_dont_write_bytecode(tree: Any, given: str) -> None:
+    # Many CI machines and containers set PYTHONDONTWRITEBYTECODE: a cache directory named in
+    # the configuration is written all the same.
+    files = {"shout.py": SHOUT, "quiet.py": "WORD = 'hush'\n", "app.py": APP}
+    options = ["--transform", "quiet=shout:Shout"]
+    if given == "pyproject":
+        files["pyproject.toml"] = '[tool.importcraft]\ncache-dir = "build/cache"\n'
+    else:
+        options += ["--cache-dir", "build/cache"]
+    root = tree(files)
+    env = {"PYTHONDONTWRITEBYTECODE": "1", "IMPORTCRAFT_CACHE_DIR": ""}
+    done = importcraft_run(*options, "app.py", cwd=root, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "HUSH\n"
+    entries = list((root / "build" / "cache").rglob("*.importcraft-*.pyc"))
+    assert len(entries) == 1, entries
+    assert not list(root.rglob("__pycache__"))
+
+
+def test_the_cache_directory_must_be_one_string(tree: Any) -> None:
+    root = tree({"pyproject.toml": '[tool.importcraft]\ncache-dir = ["a", "b"]\n', "app.py": ""})
+    done = importcraft_run("app.py", cwd=root)
+    assert done.returncode == 2
+    assert "cache-dir: expected a string (a directory), got a list" in done.stderr

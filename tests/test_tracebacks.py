@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import importcraft
 
 from .conftest import run_python
@@ -108,11 +106,6 @@ import requests
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs @importcraft._frames.importlib_frame on Router.find_spec, Router._find_spec "
-    "and the policy rules' check (_router.py, _policy.py: other areas); remove this mark then",
-)
 def test_an_import_blocked_error() -> None:
     result = run_python(BLOCKED)
     assert "ImportBlockedError: import of 'requests' is blocked" in result.stderr, result.stderr

@@ -53,6 +53,11 @@ _RUN_OPTIONS = {
         "NAME",
         "as --lazy, and also imports of NAME made inside NAME and inside other lazy modules",
     ),
+    "--cache-dir": (
+        "cache_dir",
+        "DIR",
+        "keep the transform cache under DIR (also under PYTHONDONTWRITEBYTECODE)",
+    ),
     "--when-imported": (
         "when_imported",
         "NAME=MOD:FUNC",

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 ENV = "IMPORTCRAFT_RUN"
 
 # TOML key -> (config key, kind). "pairs": a table of name = value; "names": a list of names;
-# "paths": a list of directories.
+# "paths": a list of directories; "dir": one directory (need not exist yet).
 KEYS: dict[str, tuple[str, str]] = {
     "alias": ("alias", "pairs"),
     "deprecated-alias": ("deprecated_alias", "pairs"),
@@ -43,6 +43,7 @@ KEYS: dict[str, tuple[str, str]] = {
     "lazy": ("lazy", "names"),
     "lazy-exclude": ("lazy_exclude", "names"),
     "lazy-nested": ("lazy_nested", "names"),
+    "cache-dir": ("cache_dir", "dir"),
 }
 
 # Where each value came from, for error messages: [config key, name, "file: [tool.importcraft] key"
@@ -138,6 +139,10 @@ def parse_table(table: dict[str, object], where: str, base: str) -> Config:
                         raise ConfigError(f"{at}: the value of {name!r} must be a string")
                     pairs.append([name, one])
             config[config_key] = _check_pairs(config_key, pairs, at, base)
+        elif kind == "dir":
+            if not isinstance(value, str):
+                raise ConfigError(f"{at}: expected a string (a directory), got {_kind(value)}")
+            config[config_key] = _check_names(config_key, [value], at, base)
         else:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{at}: expected a list of strings, got {_kind(value)}")
@@ -202,6 +207,9 @@ def _check_pairs(config_key: str, pairs: list[list[str]], at: str, base: str) ->
 def _check_names(config_key: str, values: list[str], at: str, base: str) -> list[str]:
     if config_key == "path":
         return [_check_dir(value, at, base) for value in values]
+    if config_key == "cache_dir":
+        # The last one given wins (an option over the file); it is made when first written.
+        return [os.path.normpath(os.path.join(base, os.path.expanduser(values[-1])))]
     for value in values:
         _check_name(value, at)
     return list(values)
@@ -510,6 +518,12 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
             if config["lazy_nested"]:
                 nested = map(str, config["lazy_nested"])
                 hooks.append(lazy_mode(include=nested, exclude=exclude, nested=True))
+        if config["cache_dir"]:
+            from ._state import register
+            from ._transform._cache import set_cache_dir
+
+            directory = str(config["cache_dir"][-1])
+            hooks.append(register(f"transform cache in {directory!r}", set_cache_dir(directory)))
         for package, reference in pairs("transform"):
             hooks.append(_transform(package, reference, where(config, "transform", package)))
         for name, reference in pairs("when_imported"):

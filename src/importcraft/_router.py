@@ -24,6 +24,7 @@ from _thread import _local
 
 from . import _state
 from ._errors import ImportBlockedError
+from ._frames import importlib_frame
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class Router:
 
     # -- the import path ---------------------------------------------------------------------
 
+    @importlib_frame
     def find_spec(
         self,
         fullname: str,
@@ -102,7 +104,12 @@ class Router:
     ) -> ModuleSpec | None:
         if fullname.partition(".")[0] not in self._tops and not self._anywhere:
             return None
-        return self._find_spec(fullname, path, target)
+        try:
+            return self._find_spec(fullname, path, target)
+        except ImportBlockedError as exc:
+            # The refusal is the whole story: the traceback restarts in this frame, which
+            # CPython trims with importlib's own, so the user's import line comes last.
+            raise exc.with_traceback(None)  # noqa: B904 (the same error, not a new one)
 
     def _find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
