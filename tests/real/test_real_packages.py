@@ -110,7 +110,7 @@ def program(pkg: Package, way: str) -> str:
         code += f"import {top}\n"
         code += indent(
             f"""
-            assert {top} is {alias}, f"{top} is not {alias}: {{{top!r}}} vs {{{alias!r}}}"
+            assert {top} is {alias}, f"{top} is not {alias}: {{{top}!r}} vs {{{alias}!r}}"
             assert from_real is {alias}.{pkg.from_import}, "from {top} import {pkg.from_import}"
             """,
             0,
