@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: test test-all demo bench venv clean
+.PHONY: test test-all test-real real-venv demo bench venv clean
 
 test:
 	@tools/check $(PYTHON) $(VENV)
@@ -13,6 +13,13 @@ test-all:
 	  found=1; v=$$($$py -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	  tools/check $$py .venv-$$v; \
 	done; [ $$found = 1 ] || { echo "no CPython 3.11+ found" >&2; exit 1; }
+
+# Only the real-package tier (tests/real/, docs/testing.md), and a rebuild of its cached venv.
+test-real: venv
+	@$(VENV)/bin/python -m pytest tests/real
+
+real-venv: venv
+	@tools/real-venv $(VENV)/bin/python --rebuild
 
 venv:
 	@tools/venv $(PYTHON) $(VENV)
