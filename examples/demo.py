@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.resources
+import importlib.util
 import inspect
 import os
 import subprocess
@@ -336,6 +337,46 @@ def demo_lazy(folder: Path) -> None:
     show("lazy start (median of 5)", f"{lazy_ms:.0f} ms  ({lazy_ms / eager_ms:.0%} of eager)")
 
 
+def demo_trust() -> None:
+    step("Lazy packages keep Python's rules: `import pkg.sub` runs pkg first and sub once")
+    runs: list[str] = []
+    sys.modules["demo_runs"] = types.SimpleNamespace(log=runs.append)  # type: ignore[assignment]
+    ic.virtual(
+        {
+            "orders": "import demo_runs\ndemo_runs.log('orders')\nfrom .models import Order\n",
+            "orders.models": "import demo_runs\ndemo_runs.log('orders.models')\nclass Order: ...\n",
+        }
+    )
+    ic.lazy_import("orders")
+    show("after lazy_import('orders')", f"bodies run: {runs}")
+    import orders.models
+
+    show("after import orders.models", f"bodies run: {runs}")
+    show("orders.Order is orders.models.Order", orders.Order is orders.models.Order)  # type: ignore[attr-defined]
+
+    step("Registration checks what it is given, and changes nothing when it refuses")
+    before = len(ic.hooks())
+    first = ic.alias("demo_a", "demo_b.inner")
+    try:
+        ic.alias("demo_b", "demo_a")
+    except ValueError as exc:
+        show("an alias cycle", exc)
+    first.remove()
+    show("hooks left behind", len(ic.hooks()) - before)
+    try:
+        ic.mount(None, ic.DictSource({"x": ""}))  # type: ignore[arg-type]
+    except TypeError as exc:
+        show("mount(None, ...)", exc)
+
+    step("A blocked module looks missing to probes, and raises for imports")
+    with ic.block("csv", evict=True, reason="the demo says so"):
+        show("importlib.util.find_spec('csv')", importlib.util.find_spec("csv"))
+        try:
+            import csv  # noqa: F401
+        except ImportError as exc:
+            show("import csv", f"{type(exc).__name__}: {exc}")
+
+
 TRANSFORMED_APP = """\
 import sys, importcraft
 from importcraft.transformers import AssertionRewriter, CallLogger
@@ -445,6 +486,7 @@ def main() -> None:
         demo_run(Path(folder))
     with tempfile.TemporaryDirectory() as folder:
         demo_lazy(Path(folder))
+        demo_trust()
     with tempfile.TemporaryDirectory() as folder:
         demo_transform(Path(folder))
     demo_hooks()
