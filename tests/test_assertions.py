@@ -201,7 +201,9 @@ SHAPES = {
     "set_superset": "assert {1} >= {1, 2}",
     "set_not_equal": "assert {1} != {1}",
     "dataclass": "assert Point(1, 2) == Point(1, 3)",
-    "dataclass_nested": "assert Segment(Point(0, 0), Point(1, 2)) == Segment(Point(0, 0), Point(1, 3))",
+    "dataclass_nested": (
+        "assert Segment(Point(0, 0), Point(1, 2)) == Segment(Point(0, 0), Point(1, 3))"
+    ),
     "namedtuple": "assert Pair(1, 2) == Pair(1, 3)",
     "attrs_like": "assert AttrsLike(1, 2) == AttrsLike(1, 3)",
     "approx": "assert 2.1 == pytest.approx(2.0)",
@@ -236,8 +238,16 @@ def pytest_messages(path: Path, options: list[str]) -> dict[str, list[str]]:
     env = {k: v for k, v in os.environ.items() if k not in ("CI", "BUILD_NUMBER")}
     env.pop("PYTEST_ADDOPTS", None)
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--color=no", *options]
-        + ["--rootdir", str(path.parent), str(path)],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "--color=no",
+            *options,
+            str(path),
+        ],
         capture_output=True,
         text=True,
         env=env,
