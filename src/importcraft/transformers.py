@@ -253,7 +253,7 @@ class AssertionRewriter:
         importcraft.transform("tests", AssertionRewriter())
     """
 
-    cache_key = "AssertionRewriter-3"
+    cache_key = "AssertionRewriter-5"
 
     def module_globals(self) -> dict[str, object]:
         from ._transform._assert_explain import explain

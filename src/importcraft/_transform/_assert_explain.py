@@ -3,8 +3,10 @@
 Loaded by every module the rewriter transformed, also from the cache: it imports nothing at
 module level (``ast``, ``difflib``, ``pprint`` are imported when an assert fails).
 
-A spec (the text after ``SPEC_MARK``, a Python literal) describes one assert's expression;
-``i`` is the index of the part's value in the tuple of stored values, or None::
+The rewritten code holds one short text per assert: the local names its test uses, a NUL
+character (no user's string literal looks like this) and the test's source;
+``_assert_rewrite.spec_of`` turns that back into the spec, which describes the expression (``i``
+is the index of the part's value in the tuple of stored values, or None)::
 
     ("c", literal)                      a constant
     ("v", i)                            any other expression, shown as its repr
@@ -23,22 +25,21 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from typing import Any
 
     Spec = Any  # nested tuples, described above
     Where = tuple[str, list["Where"]]
 
-SPEC_MARK = "importcraft-assert-1:"
 _REPR_LIMIT = 1000  # pytest cuts at 240: a longer cut keeps both of its ends visible
 _NO_VALUE = object()
 
 
 def explain(spec_text: str, values: tuple[object, ...], message: object) -> AssertionError:
     """The AssertionError of a failed assert (called by rewritten code, only on failure)."""
-    import ast
+    from ._assert_rewrite import spec_of
 
-    spec = ast.literal_eval(spec_text[len(SPEC_MARK) :])
+    spec = spec_of(spec_text)
     state = _State(spec_text, values)
     inline, wheres = state.explain(spec)
     lines: list[str] = []
@@ -65,10 +66,15 @@ class _State:
         self.details: list[str] = []  # the diff of the comparison shown
 
     def value(self, spec: Spec) -> object:
-        if spec[0] == "c":
+        kind = spec[0]
+        if kind == "c":
             return spec[1]
         index = spec[1]
-        return _NO_VALUE if index is None else self.values[index]
+        if index is not None:
+            return self.values[index]
+        if kind in ("b", "u"):  # constants only: the value Python computed is this one
+            return _compute(spec, self.value)
+        return _NO_VALUE
 
     def ran(self, spec: Spec) -> bool:
         return spec[0] == "c" or spec[1] is None or self.values[spec[1]] is not self.marker
@@ -150,6 +156,25 @@ class _State:
             left, right = _display(left_value), _display(right_value)
             self.details += details
         return f"{left} {operator} {right}", left_wheres + right_wheres
+
+
+def _compute(spec: Spec, value_of: Callable[[Spec], object]) -> object:
+    import operator
+
+    functions: dict[str, Callable[..., object]] = {
+        "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+        "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "<<": operator.lshift,
+        ">>": operator.rshift, "|": operator.or_, "^": operator.xor, "&": operator.and_,
+        "@": operator.matmul, "not ": operator.not_, "~": operator.invert, "-u": operator.neg,
+        "+u": operator.pos,
+    }  # fmt: skip
+    try:
+        if spec[0] == "u":
+            symbol = spec[2] if spec[2] in ("not ", "~") else spec[2] + "u"
+            return functions[symbol](value_of(spec[3]))
+        return functions[spec[3]](value_of(spec[2]), value_of(spec[4]))
+    except Exception:
+        return _NO_VALUE
 
 
 def _shown_by_value(value: object) -> bool:

@@ -7,18 +7,21 @@
         if not TEST':                   # TEST with each part stored as it is computed (:=)
             raise EXPLAIN(SPEC, (t0, t1, t2, t3), MSG)
 
-``SPEC`` is one string constant describing the expression (see ``_assert_explain``); the same
-object marks a part that was never evaluated, which no value of the user's can be. Nothing is
-read back after the fact (no ``locals()``, no second look at a name): the message is built from
-the values Python computed, in its order, once. Names the user can rebind (``locals``,
-``AssertionError``, ``bool``) are never used.
+``SPEC`` is one short string constant: the test's source and the local names it uses, from
+which the explainer rebuilds the description (``spec_of``); the same object marks a part that
+was never evaluated, which no value of the user's can be. Nothing is read back after the fact
+(no ``locals()``, no second look at a global): the message is built from the values Python
+computed, in its order, once. The one exception costs nothing and changes nothing: a function's
+own variable that no nested scope mentions and the assert does not rebind (with ``:=``) is
+passed as itself instead of being stored again, as nothing can have changed it. Expressions of
+constants are not stored (the compiler folds them). Names the user can rebind (``locals``,
+``AssertionError``, ``bool``) are never used. The nodes made here have no column (the assert's
+line only): it keeps the line table of the cached code small.
 """
 
 from __future__ import annotations
 
 import ast
-
-from ._assert_explain import SPEC_MARK
 
 EXPLAIN_NAME = "__importcraft_explain_assert__"
 
@@ -50,9 +53,19 @@ _COMPARE = {
     ast.In: "in",
     ast.NotIn: "not in",
 }
-# Constants written into the spec as they are (their repr reads back); others are stored.
-_LITERALS = (str, bytes, int, bool, type(None))
+
+
+def _constant(node: ast.expr) -> bool:
+    """Whether ``node`` is made of constants only (the compiler folds it: nothing to store)."""
+    if isinstance(node, ast.UnaryOp):
+        return _constant(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _constant(node.left) and _constant(node.right)
+    return isinstance(node, ast.Constant)
+
+
 _NESTED_SCOPES = (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def rewrite(tree: ast.Module) -> ast.Module:
@@ -62,8 +75,15 @@ def rewrite(tree: ast.Module) -> ast.Module:
 
 
 def _located(new: ast.AST, old: ast.AST) -> ast.AST:
+    """The nodes made for ``old`` get its line; the user's own nodes keep their place."""
     for node in ast.walk(new):
-        ast.copy_location(node, old)
+        if not hasattr(node, "lineno") and "lineno" in node._attributes:
+            line = old.lineno  # type: ignore[attr-defined]
+            # -1: no column. Setattr, as mypy knows AST nodes without positions.
+            for attribute, value in (("lineno", line), ("end_lineno", line)):
+                setattr(node, attribute, value)
+            for attribute in ("col_offset", "end_col_offset"):
+                setattr(node, attribute, -1)
     return new
 
 
@@ -99,32 +119,46 @@ def _bound_names(body: list[ast.stmt], arguments: ast.arguments | None = None) -
 class _Visitor(ast.NodeTransformer):
     def __init__(self, module_names: frozenset[str]) -> None:
         self.local_names = module_names
+        self.stable: frozenset[str] = frozenset()
         self.in_function = False
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
-        outer = (self.local_names, self.in_function)
+        outer = (self.local_names, self.stable, self.in_function)
         # A function's locals() holds its own names and the free variables it uses.
         own = _bound_names(node.body, node.args)
         self.local_names = own | (self.local_names if self.in_function else frozenset())
+        # Its own variables that no nested scope mentions are plain (fast) locals: only the
+        # assert itself (with :=) could rebind one while it runs.
+        self.stable = own - _names_in_nested_scopes(node)
         self.in_function = True
         self.generic_visit(node)
-        self.local_names, self.in_function = outer
+        self.local_names, self.stable, self.in_function = outer
         return node
 
     visit_FunctionDef = visit_AsyncFunctionDef = _function
 
     def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
-        outer = (self.local_names, self.in_function)
-        self.local_names, self.in_function = _bound_names(node.body), False
+        outer = (self.local_names, self.stable, self.in_function)
+        self.local_names, self.stable, self.in_function = (
+            _bound_names(node.body),
+            frozenset(),
+            False,
+        )
         self.generic_visit(node)
-        self.local_names, self.in_function = outer
+        self.local_names, self.stable, self.in_function = outer
         return node
 
     def visit_Assert(self, node: ast.Assert) -> ast.AST:
-        capture = _Capture(self.local_names)
-        test, spec = capture.part(node.test, conditional=False)
-        spec_text = SPEC_MARK + repr(spec)
-        values = ast.Tuple([ast.Name(t, ast.Load()) for t in capture.temps], ast.Load())
+        # The spec is rebuilt from the test's source when the assert fails (spec_of): the
+        # cached code then holds a short text per assert, not the whole description.
+        source = ast.unparse(node.test)
+        used = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+        spec_text = f"{','.join(sorted(used & self.local_names))}\0{source}"
+        walrus = [n.target for n in ast.walk(node.test) if isinstance(n, ast.NamedExpr)]
+        rebound = {target.id for target in walrus}
+        capture = _Capture(self.local_names, self.stable - rebound)
+        test, _ = capture.part(node.test, conditional=False)
+        values = ast.Tuple([ast.Name(t, ast.Load()) for t in capture.values], ast.Load())
         message = node.msg if node.msg is not None else ast.Constant(None)
         explanation = ast.Call(
             ast.Name(EXPLAIN_NAME, ast.Load()), [ast.Constant(spec_text), values, message], []
@@ -146,21 +180,44 @@ class _Visitor(ast.NodeTransformer):
 Spec = tuple[object, ...]
 
 
+def spec_of(spec_text: str) -> Spec:
+    """The spec of a rewritten assert, from the text its code holds (see visit_Assert)."""
+    local_names, _, source = spec_text.partition("\0")
+    test = ast.parse(source, mode="eval").body
+    return _Capture(frozenset(local_names.split(",")), frozenset()).part(test, False)[1]
+
+
+def _names_in_nested_scopes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(function):
+        if node is not function and isinstance(node, (*_SCOPES, *_NESTED_SCOPES)):
+            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    return names
+
+
 class _Capture:
     """Builds one assert's stored expression and its spec (plain tuples, see _assert_explain)."""
 
-    def __init__(self, local_names: frozenset[str]) -> None:
+    def __init__(self, local_names: frozenset[str], stable: frozenset[str]) -> None:
         self.local_names = local_names
-        self.temps: list[str] = []
+        self.stable = stable  # locals read again on failure: nothing can have rebound them
+        self.values: list[str] = []  # the names whose values the explainer gets, in order
+        self.temps: list[str] = []  # those of them made here
         self.conditional: list[str] = []
 
     def store(self, expr: ast.expr, conditional: bool) -> tuple[ast.expr, int]:
-        index = len(self.temps)
-        name = f"__importcraft_assert_{index}__"
+        index = len(self.values)
+        if isinstance(expr, ast.Name) and expr.id in self.stable and not conditional:
+            self.values.append(expr.id)  # a fast local: storing it again would only cost
+            return expr, index
+        name = f"__importcraft_assert_{len(self.temps)}__"
+        self.values.append(name)
         self.temps.append(name)
         if conditional:
             self.conditional.append(name)
-        return ast.NamedExpr(ast.Name(name, ast.Store()), expr), index
+        stored = ast.NamedExpr(ast.Name(name, ast.Store()), expr)
+        ast.copy_location(stored.target, expr)
+        return ast.copy_location(stored, expr), index
 
     def part(
         self, node: ast.expr, conditional: bool, marked: bool = False
@@ -183,8 +240,8 @@ class _Capture:
             operators = tuple(_COMPARE[type(op)] for op in node.ops)
             specs = (left[1], *(s for _, s in rest))
             return self._maybe(rebuilt, ("cmp", specs, operators), conditional, marked)
-        if isinstance(node, ast.Constant) and not marked and type(node.value) in _LITERALS:
-            return node, ("c", node.value)
+        if not marked and _constant(node):
+            return node, self._constant_spec(node)
         if isinstance(node, ast.UnaryOp):
             operand, inner = self.part(node.operand, conditional)
             stored, index = self.store(ast.UnaryOp(node.op, operand), conditional)
@@ -230,6 +287,15 @@ class _Capture:
         # is one value, shown as its repr; nothing inside it is touched.
         stored, index = self.store(node, conditional)
         return stored, ("v", index)
+
+    def _constant_spec(self, node: ast.expr) -> Spec:
+        """The spec of an expression of constants (its value is worked out on failure)."""
+        if isinstance(node, ast.UnaryOp):
+            return ("u", None, _UNARY[type(node.op)], self._constant_spec(node.operand))
+        if isinstance(node, ast.BinOp):
+            left, right = self._constant_spec(node.left), self._constant_spec(node.right)
+            return ("b", None, left, _BINOPS[type(node.op)], right)
+        return ("c", node.value)  # type: ignore[attr-defined]
 
     def _maybe(
         self, rebuilt: ast.expr, spec: Spec, conditional: bool, marked: bool
