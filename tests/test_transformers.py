@@ -221,6 +221,102 @@ def test_a_broken_repr_does_not_hide_the_failure(tree: Any) -> None:
     assert "<[RuntimeError() raised in repr()] Bad object at 0x" in failure(module.check)
 
 
+EDGES = """\
+class Odd:
+    def __eq__(self, other):
+        return False
+
+    def __ne__(self, other):
+        raise ValueError("no ne")
+
+    def __repr__(self):
+        return "Odd()"
+
+
+class BadError(Exception):
+    def __repr__(self):
+        raise RuntimeError
+
+
+class Unpresentable:
+    def __repr__(self):
+        raise BadError
+
+
+def double(x):
+    return x * 2
+
+
+def broken_element_comparison():
+    assert [Odd()] == [1]
+
+
+def compare_of_compares():
+    assert (1 < 2) == (double(1) > 5)
+
+
+def constant_expressions():
+    assert -(2 + 3) == ~0 + 1
+
+
+def long_repr():
+    assert "x" * 2000 == double("y")
+
+
+def unpresentable():
+    assert Unpresentable() == 1
+
+
+def proper_subset():
+    assert {1, 2} < {1}
+
+
+def caught():
+    try:
+        raise KeyError("k")
+    except KeyError as error:
+        assert error is None
+"""
+
+
+@pytest.fixture
+def edges(tree: Any) -> Any:
+    sys.path.insert(0, str(tree({"edges.py": EDGES})))
+    importcraft.transform("edges", AssertionRewriter())
+    return importlib.import_module("edges")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "broken_element_comparison",
+            "assert [Odd()] == [1]\n\n  (explaining the comparison raised ValueError('no ne'))",
+        ),
+        ("compare_of_compares", "assert (1 < 2) == (2 > 5)\n  where 2 = double(1)"),
+        ("constant_expressions", "assert -(2 + 3) == (~0 + 1)"),
+        ("proper_subset", "assert {1, 2} < {1}\n\n  Extra items in the left set:\n  2"),
+        ("caught", "assert KeyError('k') is None"),
+    ],
+)
+def test_edge_explanations(edges: Any, name: str, expected: str) -> None:
+    assert failure(getattr(edges, name)) == expected
+
+
+def test_a_long_repr_is_cut_in_the_middle(edges: Any) -> None:
+    first = failure(edges.long_repr).splitlines()[0]
+    assert first.startswith("assert 'xxx")
+    assert "xxx...xxx" in first
+    assert len(first) < 1100
+    assert first.endswith("' == 'yy'")
+
+
+def test_a_repr_whose_exception_cannot_be_shown_either(edges: Any) -> None:
+    assert "<[unpresentable BadError raised in repr()] Unpresentable object at 0x" in failure(
+        edges.unpresentable
+    )
+
+
 # -- CallLogger ---------------------------------------------------------------------------------
 
 CALLS = '''\
