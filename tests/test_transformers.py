@@ -317,6 +317,28 @@ def test_a_repr_whose_exception_cannot_be_shown_either(edges: Any) -> None:
     )
 
 
+def test_a_warm_import_loads_only_the_cached_code(tree: Any) -> None:
+    """Issue 11: no ast, re, enum (or importlib.util and what it pulls in) on a warm import."""
+    root = tree({"warm_checks.py": CHECKS})
+    code = """
+        import sys, importcraft
+        from importcraft.transformers import AssertionRewriter
+        sys.path.insert(0, sys.argv[1])
+        importcraft.transform("warm_checks", AssertionRewriter())
+        import warm_checks
+        warm_checks.call_pass()
+        print(importcraft.transform_status("warm_checks").split(" /")[0])
+        heavy = ("ast", "re", "enum", "difflib", "contextlib", "importlib.util", "collections")
+        print(sorted(m for m in heavy if m in sys.modules))
+    """
+    env = {"IMPORTCRAFT_CACHE_DIR": str(root / "cache")}
+    cold = run_python(code, str(root), env=env)
+    assert cold.returncode == 0, cold.stderr
+    warm = run_python(code, str(root), env=env)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout.split("\n")[:2] == ["transformed (from the cache", "[]"], warm.stdout
+
+
 # -- CallLogger ---------------------------------------------------------------------------------
 
 CALLS = '''\
