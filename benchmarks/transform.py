@@ -293,12 +293,12 @@ info = TransformInfo("dense", sys.argv[1])
 
 def ours():
     tree = rewriter(ast.parse(text, sys.argv[1]), info)
-    compile(ast.fix_missing_locations(tree), sys.argv[1], "exec")
+    return compile(ast.fix_missing_locations(tree), sys.argv[1], "exec")
 
 def pytests():
     tree = ast.parse(source, sys.argv[1])
     rewrite_asserts(tree, source, sys.argv[1], None)
-    compile(tree, sys.argv[1], "exec")
+    return compile(tree, sys.argv[1], "exec")
 
 best = {"ours": float("inf"), "pytest": float("inf")}
 for _ in range(7):
@@ -306,7 +306,9 @@ for _ in range(7):
         begin = time.perf_counter()
         run()
         best[name] = min(best[name], time.perf_counter() - begin)
-print(best["ours"] * 1e3, best["pytest"] * 1e3)
+import marshal
+sizes = [len(marshal.dumps(make())) for make in (ours, pytests)]
+print(best["ours"] * 1e3, best["pytest"] * 1e3, *sizes)
 """
 
 DENSE_CHILD = """
@@ -374,6 +376,7 @@ def dense(rounds: int) -> None:
         shutil.rmtree(root)
     ours = [r[0] for r in rewrite]
     theirs = [r[1] for r in rewrite]
+    our_size, pytest_size = int(rewrite[0][2]), int(rewrite[0][3])
     print(
         f"    rewrite + compile: AssertionRewriter {median(ours):.1f} ms, pytest "
         f"{median(theirs):.1f} ms; ours / pytest: {paired_ratio(ours, theirs):.2f} "
@@ -391,7 +394,10 @@ def dense(rounds: int) -> None:
         f"importcraft + rewriter + warm import {median(processes['warm']):.1f} ms"
     )
     size = cached_size / pyc
-    print(f"    code size: cached {cached_size} bytes / plain .pyc {pyc} bytes = {size:.2f}")
+    print(
+        f"    code size: cached {cached_size} bytes / plain .pyc {pyc} bytes = {size:.2f} "
+        f"(pytest's rewritten code: {pytest_size / our_size * size:.1f}x the plain .pyc)"
+    )
 
 
 def main() -> None:
