@@ -16,6 +16,14 @@ plain import; warm cache at least 10x faster than the naive hook.
 (b) A passing assert under AssertionRewriter against the original (target: at most 1.2x), in a
 fresh interpreter per round.
 
+(c) An assert-dense module (100 functions of four asserts each, issue 11). Rewrite cost: parsing,
+rewriting and compiling it with AssertionRewriter against the same with pytest's own rewriter
+(``_pytest.assertion.rewrite.rewrite_asserts``; target: at most 1.0x). Warm import: 60 copies of
+it imported from importcraft's warm cache against plain imports from ``.pyc``, interleaved module
+by module in a fresh interpreter per round (target: at most 1.10x); and the whole cost of a
+fresh interpreter that sets up the rewriter and imports one copy warm, against one that imports
+it plainly. Also the size of the cached code against the plain ``.pyc``.
+
 Run: .venv/bin/python benchmarks/transform.py [--rounds N]
 """
 
@@ -259,8 +267,142 @@ def passing_asserts(rounds: int) -> None:
     print(f"    rewritten / original: {ratio:.3f} (target <= 1.2; rounds ranged {spread})")
 
 
+DENSE_FUNCTION = """\
+def check_{i}(items, box, name="x{i}"):
+    assert len(items) == {i} % 7 + 3, "length of " + name
+    assert box.count() >= 0 and items[0] != -1
+    assert items == sorted(items), items
+    assert name not in str(box) or box.size > {i}
+
+"""
+DENSE = '"""An assert-dense module."""\n\n' + "".join(
+    DENSE_FUNCTION.format(i=i) for i in range(100)
+)
+DENSE_COPIES = 60
+
+
+REWRITE_CHILD = """
+import ast, sys, time
+from _pytest.assertion.rewrite import rewrite_asserts
+from importcraft.transformers import AssertionRewriter
+from importcraft._transform._engine import TransformInfo
+source = open(sys.argv[1], "rb").read()
+text = source.decode()
+rewriter = AssertionRewriter()
+info = TransformInfo("dense", sys.argv[1])
+
+def ours():
+    tree = rewriter(ast.parse(text, sys.argv[1]), info)
+    return compile(ast.fix_missing_locations(tree), sys.argv[1], "exec")
+
+def pytests():
+    tree = ast.parse(source, sys.argv[1])
+    rewrite_asserts(tree, source, sys.argv[1], None)
+    return compile(tree, sys.argv[1], "exec")
+
+best = {"ours": float("inf"), "pytest": float("inf")}
+for _ in range(7):
+    for name, run in (("ours", ours), ("pytest", pytests)):
+        begin = time.perf_counter()
+        run()
+        best[name] = min(best[name], time.perf_counter() - begin)
+import marshal
+sizes = [len(marshal.dumps(make())) for make in (ours, pytests)]
+print(best["ours"] * 1e3, best["pytest"] * 1e3, *sizes)
+"""
+
+DENSE_CHILD = """
+import importlib, sys, time
+sys.path.insert(0, sys.argv[1])
+import importcraft
+from importcraft.transformers import AssertionRewriter
+importcraft.transform("warmd_pkg", AssertionRewriter())
+importlib.import_module("plaind_pkg")
+importlib.import_module("warmd_pkg")
+totals = {"plain": 0.0, "warm": 0.0}
+clock = time.perf_counter
+for n in range(COPIES):
+    for mode in (("plain", "warm") if n % 2 else ("warm", "plain")):
+        begin = clock()
+        importlib.import_module(f"{mode}d_pkg.m{n}")
+        totals[mode] += clock() - begin
+loaded = [m for m in ("ast", "re", "enum", "difflib", "contextlib") if m in sys.modules]
+print(totals["plain"] * 1e3, totals["warm"] * 1e3, ",".join(loaded) or "-")
+""".replace("COPIES", str(DENSE_COPIES))
+
+PROCESS_CHILD = {
+    "plain": "import sys, time; b = time.perf_counter(); sys.path.insert(0, sys.argv[1]); "
+    "import plaind_pkg.m0; print((time.perf_counter() - b) * 1e3)",
+    "warm": "import sys, time; b = time.perf_counter(); sys.path.insert(0, sys.argv[1]); "
+    "import importcraft; from importcraft.transformers import AssertionRewriter; "
+    "importcraft.transform('warmd_pkg', AssertionRewriter()); "
+    "import warmd_pkg.m0; print((time.perf_counter() - b) * 1e3)",
+}
+
+
+def dense(rounds: int) -> None:
+    print(
+        f"(c) an assert-dense module (100 functions, 400 asserts, {len(DENSE.splitlines())} "
+        f"lines), {rounds} rounds"
+    )
+    root = Path(tempfile.mkdtemp())
+    try:
+        for mode in ("plaind", "warmd"):
+            package = root / f"{mode}_pkg"
+            package.mkdir()
+            (package / "__init__.py").write_text("")
+            for n in range(DENSE_COPIES):
+                (package / f"m{n}.py").write_text(DENSE)
+            an_hour_ago = time.time() - 3600
+            for path in package.iterdir():
+                os.utime(path, (an_hour_ago, an_hour_ago))
+        env = child_env()
+        run_child(DENSE_CHILD, str(root), env=env)  # writes the .pyc files and the cache
+        source = root / "plaind_pkg" / "m0.py"
+        rewrite = [
+            [float(x) for x in run_child(REWRITE_CHILD, str(source), env=env)[1].split()]
+            for _ in range(rounds)
+        ]
+        imports = [run_child(DENSE_CHILD, str(root), env=env)[1].split() for _ in range(rounds)]
+
+        def process(mode: str) -> float:
+            return float(run_child(PROCESS_CHILD[mode], str(root), env=env)[1])
+
+        processes = interleave({m: lambda m=m: process(m) for m in PROCESS_CHILD}, rounds)
+        pyc = next((root / "plaind_pkg" / "__pycache__").glob("m0.*.pyc")).stat().st_size
+        cached = next((root / "warmd_pkg" / "__pycache__").glob("m0.*.importcraft-*.pyc"))
+        cached_size = cached.stat().st_size
+    finally:
+        shutil.rmtree(root)
+    ours = [r[0] for r in rewrite]
+    theirs = [r[1] for r in rewrite]
+    our_size, pytest_size = int(rewrite[0][2]), int(rewrite[0][3])
+    print(
+        f"    rewrite + compile: AssertionRewriter {median(ours):.1f} ms, pytest "
+        f"{median(theirs):.1f} ms; ours / pytest: {paired_ratio(ours, theirs):.2f} "
+        "(target <= 1.0)"
+    )
+    plain = [float(r[0]) for r in imports]
+    warm = [float(r[1]) for r in imports]
+    print(
+        f"    warm import of {DENSE_COPIES} copies: plain {median(plain):.1f} ms, warm cache "
+        f"{median(warm):.1f} ms; warm / plain: {paired_ratio(warm, plain):.3f} (target <= 1.10; "
+        f"rounds ranged {ratio_range(warm, plain)}); modules of note loaded: {imports[0][2]}"
+    )
+    print(
+        f"    a fresh interpreter importing one copy: plain {median(processes['plain']):.1f} ms, "
+        f"importcraft + rewriter + warm import {median(processes['warm']):.1f} ms"
+    )
+    size = cached_size / pyc
+    print(
+        f"    code size: cached {cached_size} bytes / plain .pyc {pyc} bytes = {size:.2f} "
+        f"(pytest's rewritten code: {pytest_size / our_size * size:.1f}x the plain .pyc)"
+    )
+
+
 def main() -> None:
     rounds = start(__doc__ or "", 10)
+    dense(rounds)
     passing_asserts(rounds)
     imports(rounds)
 

@@ -92,12 +92,12 @@ def test_a_passing_assert_runs_each_part_once_and_raises_nothing(checks: Any) ->
 
 def test_the_users_message_comes_first_and_lists_get_a_diff(checks: Any) -> None:
     assert failure(checks.with_message) == (
-        "the items are wrong\nassert [1, 2, 3] == [1, 2, 4]\n  first difference at index 2: 3 != 4"
+        "the items are wrong\nassert [1, 2, 3] == [1, 2, 4]\n\n  At index 2 diff: 3 != 4"
     )
 
 
 def test_and_or_still_short_circuit(checks: Any) -> None:
-    assert failure(checks.short_circuit) == "assert ([] and (add(0, 0): not evaluated))"
+    assert failure(checks.short_circuit) == "assert ([])"
     assert checks.counter == []
     assert failure(checks.or_both) == "assert (0 or 0)\n  where 0 = add(0, 0)"
     assert checks.counter == [(0, 0)]
@@ -107,17 +107,66 @@ def test_and_or_still_short_circuit(checks: Any) -> None:
     ("name", "expected"),
     [
         ("negated", "assert not True"),
-        ("strings", "strings differ at index 6: 'world' != 'there'"),
-        ("lines", "-b\n  +B"),
-        ("dicts", "differing at 'b': 2 != 3\n  keys only on the right: ['c']"),
-        ("sets", "only on the left: [1]\n  only on the right: [3]"),
-        ("lists_longer", "the right has 1 more item(s), first: 3"),
+        ("strings", "- hello there\n  + hello world"),
+        ("lines", "    a\n  - B\n  + b\n    c"),
+        ("dicts", "Differing items:\n  {'b': 2} != {'b': 3}\n  Right contains 1 more item:"),
+        ("sets", "Extra items in the left set:\n  1\n  Extra items in the right set:\n  3"),
+        ("lists_longer", "Right contains one more item: 3"),
         ("attribute", f"assert {sys.maxsize} < 0\n  where {sys.maxsize} = sys.maxsize"),
-        ("chained", "assert 1 < 2 < 2\n  where 2 = add(1, 1)"),
+        ("chained", "assert 2 < 2\n  where 2 = add(1, 1)"),
     ],
 )
 def test_explanations(checks: Any, name: str, expected: str) -> None:
     assert expected in failure(getattr(checks, name))
+
+
+# The three asserts of issue 11 that reported values Python never saw.
+NEVER_SEEN = """COUNT = 1
+
+def bump():
+    global COUNT
+    COUNT += 1
+    return COUNT
+
+def walrus():
+    x = 1
+    assert x == (x := 2)
+
+def mutated_global():
+    assert COUNT == bump()
+
+def shadowed_locals():
+    locals = globals = AssertionError = bool = "mine"
+    value = 3
+    assert value == 4
+
+def skipped_in_a_loop():
+    for item in [1, 0]:
+        assert item and item + 1 == 2
+"""
+
+
+@pytest.fixture
+def never_seen(tree: Any) -> Any:
+    sys.path.insert(0, str(tree({"never_seen.py": NEVER_SEEN})))
+    importcraft.transform("never_seen", AssertionRewriter())
+    return importlib.import_module("never_seen")
+
+
+def test_a_walrus_shows_the_value_before_it_was_rebound(never_seen: Any) -> None:
+    assert failure(never_seen.walrus) == "assert 1 == 2"
+
+
+def test_a_global_is_shown_as_read_before_a_call_changed_it(never_seen: Any) -> None:
+    assert failure(never_seen.mutated_global) == "assert 1 == 2\n  where 2 = bump()"
+
+
+def test_user_names_shadowing_builtins_do_not_break_the_message(never_seen: Any) -> None:
+    assert failure(never_seen.shadowed_locals) == "assert 3 == 4"
+
+
+def test_a_part_skipped_this_time_is_not_shown_with_last_times_value(never_seen: Any) -> None:
+    assert failure(never_seen.skipped_in_a_loop) == "assert (0)"
 
 
 def test_the_failing_line_is_the_asserts_line(checks: Any) -> None:
@@ -169,7 +218,127 @@ def test_a_broken_repr_does_not_hide_the_failure(tree: Any) -> None:
     sys.path.insert(0, str(tree({"badrepr.py": source})))
     importcraft.transform("badrepr", AssertionRewriter())
     module = importlib.import_module("badrepr")
-    assert "<Bad object; repr() raised RuntimeError> == 1" in failure(module.check)
+    assert "<[RuntimeError() raised in repr()] Bad object at 0x" in failure(module.check)
+
+
+EDGES = """\
+class Odd:
+    def __eq__(self, other):
+        return False
+
+    def __ne__(self, other):
+        raise ValueError("no ne")
+
+    def __repr__(self):
+        return "Odd()"
+
+
+class BadError(Exception):
+    def __repr__(self):
+        raise RuntimeError
+
+
+class Unpresentable:
+    def __repr__(self):
+        raise BadError
+
+
+def double(x):
+    return x * 2
+
+
+def broken_element_comparison():
+    assert [Odd()] == [1]
+
+
+def compare_of_compares():
+    assert (1 < 2) == (double(1) > 5)
+
+
+def constant_expressions():
+    assert -(2 + 3) == ~0 + 1
+
+
+def long_repr():
+    assert "x" * 2000 == double("y")
+
+
+def unpresentable():
+    assert Unpresentable() == 1
+
+
+def proper_subset():
+    assert {1, 2} < {1}
+
+
+def caught():
+    try:
+        raise KeyError("k")
+    except KeyError as error:
+        assert error is None
+"""
+
+
+@pytest.fixture
+def edges(tree: Any) -> Any:
+    sys.path.insert(0, str(tree({"edges.py": EDGES})))
+    importcraft.transform("edges", AssertionRewriter())
+    return importlib.import_module("edges")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "broken_element_comparison",
+            "assert [Odd()] == [1]\n\n  (explaining the comparison raised ValueError('no ne'))",
+        ),
+        ("compare_of_compares", "assert (1 < 2) == (2 > 5)\n  where 2 = double(1)"),
+        ("constant_expressions", "assert -(2 + 3) == (~0 + 1)"),
+        ("proper_subset", "assert {1, 2} < {1}\n\n  Extra items in the left set:\n  2"),
+        ("caught", "assert KeyError('k') is None"),
+    ],
+)
+def test_edge_explanations(edges: Any, name: str, expected: str) -> None:
+    assert failure(getattr(edges, name)) == expected
+
+
+def test_a_long_repr_is_cut_in_the_middle(edges: Any) -> None:
+    first = failure(edges.long_repr).splitlines()[0]
+    assert first.startswith("assert 'xxx")
+    assert "xxx...xxx" in first
+    assert len(first) < 1100
+    assert first.endswith("' == 'yy'")
+
+
+def test_a_repr_whose_exception_cannot_be_shown_either(edges: Any) -> None:
+    assert "<[unpresentable BadError raised in repr()] Unpresentable object at 0x" in failure(
+        edges.unpresentable
+    )
+
+
+def test_a_warm_import_loads_only_the_cached_code(tree: Any) -> None:
+    """Issue 11: no ast, re, enum (or importlib.util and what it pulls in) on a warm import."""
+    root = tree({"warm_checks.py": CHECKS})
+    code = """
+        import sys
+        before = set(sys.modules)  # under coverage, the child has loaded ast and more already
+        import importcraft
+        from importcraft.transformers import AssertionRewriter
+        sys.path.insert(0, sys.argv[1])
+        importcraft.transform("warm_checks", AssertionRewriter())
+        import warm_checks
+        warm_checks.call_pass()
+        print(importcraft.transform_status("warm_checks").split(" /")[0])
+        heavy = ("ast", "re", "enum", "difflib", "contextlib", "importlib.util", "collections")
+        print(sorted(m for m in heavy if m in sys.modules and m not in before))
+    """
+    env = {"IMPORTCRAFT_CACHE_DIR": str(root / "cache")}
+    cold = run_python(code, str(root), env=env)
+    assert cold.returncode == 0, cold.stderr
+    warm = run_python(code, str(root), env=env)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout.split("\n")[:2] == ["transformed (from the cache", "[]"], warm.stdout
 
 
 # -- CallLogger ---------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ _OWN_MODULES = (
 _OWN_STDLIB = (
     "ast",
     "asyncio.coroutines",
+    "collections.abc",
+    "dataclasses",
     "difflib",
     "functools",
     "importlib",
@@ -57,7 +59,9 @@ _OWN_STDLIB = (
     "inspect",
     "keyword",
     "linecache",
+    "operator",
     "pathlib",
+    "pprint",
     "sysconfig",
     "traceback",
     "warnings",

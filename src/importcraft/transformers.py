@@ -7,11 +7,9 @@
 
 from __future__ import annotations
 
-import ast
-import builtins
-
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
+    import ast
     from collections.abc import Callable, Mapping
 
     from ._transform import TransformInfo
@@ -21,6 +19,8 @@ __all__ = ["AssertionRewriter", "CallLogger", "ImportRewriter"]
 
 def _located(new: ast.AST, old: ast.AST) -> ast.AST:
     """``new`` at ``old``'s place in the file, children included (tracebacks, coverage)."""
+    import ast
+
     for node in ast.walk(new):
         ast.copy_location(node, old)
     return new
@@ -56,6 +56,8 @@ class ImportRewriter:
         return self.mapping[old] + name[len(old) :]
 
     def __call__(self, tree: ast.Module, info: TransformInfo) -> ast.Module:
+        import ast
+
         rewriter = self
 
         class Visitor(ast.NodeTransformer):
@@ -130,48 +132,55 @@ class CallLogger:
         return {_LOG_NAME: self.log, _WRAP_NAME: _wrapper_factory(self.log)}
 
     def __call__(self, tree: ast.Module, info: TransformInfo) -> ast.Module:
-        result: ast.Module = _CallVisitor(info.name).visit(tree)
+        result: ast.Module = _call_visitor(info.name).visit(tree)
         return result
 
 
-class _CallVisitor(ast.NodeTransformer):
-    def __init__(self, module: str) -> None:
-        self.module = module
-        self.scope: list[str] = []
+def _call_visitor(module: str) -> ast.NodeTransformer:
+    # Made when first needed: the class needs ast, which a warm import never loads.
+    import ast
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
-        self.scope.append(node.name)
-        self.generic_visit(node)
-        self.scope.pop()
-        return node
+    class _CallVisitor(ast.NodeTransformer):
+        def __init__(self, module: str) -> None:
+            self.module = module
+            self.scope: list[str] = []
 
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
-        qualname = ".".join([*self.scope, node.name])
-        label = f"call {self.module}.{qualname}"
-        self.scope += [node.name, "<locals>"]
-        self.generic_visit(node)
-        del self.scope[-2:]
-        lazy_body = isinstance(node, ast.AsyncFunctionDef) or _is_generator(node)
-        if lazy_body:
-            call = ast.Call(ast.Name(_WRAP_NAME, ast.Load()), [ast.Constant(label)], [])
-            node.decorator_list.append(_located(call, node))  # type: ignore[arg-type]
-        else:
-            log = ast.Expr(ast.Call(ast.Name(_LOG_NAME, ast.Load()), [ast.Constant(label)], []))
-            first = node.body[0]
-            has_docstring = (
-                isinstance(first, ast.Expr)
-                and isinstance(first.value, ast.Constant)
-                and isinstance(first.value.value, str)
-            )
-            node.body.insert(1 if has_docstring else 0, _located(log, first))  # type: ignore[arg-type]
-        return node
+        def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+            self.scope.append(node.name)
+            self.generic_visit(node)
+            self.scope.pop()
+            return node
 
-    visit_FunctionDef = _function
-    visit_AsyncFunctionDef = _function
+        def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+            qualname = ".".join([*self.scope, node.name])
+            label = f"call {self.module}.{qualname}"
+            self.scope += [node.name, "<locals>"]
+            self.generic_visit(node)
+            del self.scope[-2:]
+            lazy_body = isinstance(node, ast.AsyncFunctionDef) or _is_generator(node)
+            if lazy_body:
+                call = ast.Call(ast.Name(_WRAP_NAME, ast.Load()), [ast.Constant(label)], [])
+                node.decorator_list.append(_located(call, node))  # type: ignore[arg-type]
+            else:
+                log = ast.Expr(ast.Call(ast.Name(_LOG_NAME, ast.Load()), [ast.Constant(label)], []))
+                first = node.body[0]
+                has_docstring = (
+                    isinstance(first, ast.Expr)
+                    and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)
+                )
+                node.body.insert(1 if has_docstring else 0, _located(log, first))  # type: ignore[arg-type]
+            return node
+
+        visit_FunctionDef = _function
+        visit_AsyncFunctionDef = _function
+
+    return _CallVisitor(module)
 
 
 def _is_generator(node: ast.FunctionDef) -> bool:
     """Whether the function's own body (not a nested one's) yields."""
+    import ast
 
     def walk(body: list[ast.stmt]) -> bool:
         for child in body:
@@ -185,6 +194,8 @@ def _is_generator(node: ast.FunctionDef) -> bool:
 
 def _own_nodes(node: ast.AST) -> list[ast.AST]:
     """``node`` and its descendants, without entering nested functions, classes or lambdas."""
+    import ast
+
     found = [node]
     for child in ast.iter_child_nodes(node):
         if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
@@ -228,267 +239,28 @@ def _mark_coroutine_function(function: Callable[..., object]) -> None:
 
 # -- AssertionRewriter ---------------------------------------------------------------------------
 
-_EXPLAIN_NAME = "__importcraft_explain_assert__"
-
 
 class AssertionRewriter:
     """Make a failing ``assert`` report its expression with the values of its parts.
 
     ``assert add(2, 3) == 6`` fails with ``assert 5 == 6`` and ``where 5 = add(2, 3)``;
-    comparisons of strings, lists, tuples, dicts and sets add a short diff. Every part is
-    evaluated exactly once, in the original order, and ``and``/``or`` still short-circuit. A
-    message of your own comes first. A passing assert only stores its parts' values; under
+    comparisons of strings, sequences, dicts, sets, dataclasses, attrs classes and named tuples
+    say what differs, as pytest's rewritten asserts do. Every part is evaluated exactly once,
+    in Python's order, and the message shows the values as they were computed; ``and``/``or``
+    and chained comparisons still short-circuit. A message of your own comes first. Under
     ``python -O`` asserts are removed as usual. Example::
 
         importcraft.transform("tests", AssertionRewriter())
     """
 
-    cache_key = "AssertionRewriter-2"
+    cache_key = "AssertionRewriter-5"
 
     def module_globals(self) -> dict[str, object]:
-        return {_EXPLAIN_NAME: explain}
+        from ._transform._assert_explain import explain
+
+        return {"__importcraft_explain_assert__": explain}
 
     def __call__(self, tree: ast.Module, info: TransformInfo) -> ast.Module:
-        result: ast.Module = _AssertVisitor().visit(tree)
-        return result
+        from ._transform._assert_rewrite import rewrite
 
-
-class _AssertVisitor(ast.NodeTransformer):
-    def __init__(self) -> None:
-        self.in_function = False
-
-    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> ast.AST:
-        outer, self.in_function = self.in_function, True
-        self.generic_visit(node)
-        self.in_function = outer
-        return node
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_Lambda = _function
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
-        outer, self.in_function = self.in_function, False
-        self.generic_visit(node)
-        self.in_function = outer
-        return node
-
-    def visit_Assert(self, node: ast.Assert) -> ast.AST:
-        temps: list[str] = []
-        test, spec = _capture(node.test, temps)
-        # explain(spec, the names now bound, message) only runs when the assert fails.
-        message = node.msg if node.msg is not None else ast.Constant(None)
-        spec_constant = ast.Constant(spec)  # type: ignore[arg-type]  # a tuple constant
-        local_names = ast.Call(ast.Name("locals", ast.Load()), [], [])
-        global_names = ast.Call(ast.Name("globals", ast.Load()), [], [])
-        explain_call = ast.Name(_EXPLAIN_NAME, ast.Load())
-        arguments = [spec_constant, local_names, global_names, message]
-        explanation = ast.Call(explain_call, arguments, [])
-        raise_ = ast.Raise(
-            ast.Call(ast.Name("AssertionError", ast.Load()), [explanation], []), None
-        )
-        failing = ast.If(ast.UnaryOp(ast.Not(), test), [raise_], [])
-        body: list[ast.stmt] = [failing]
-        if temps and not self.in_function:
-            # A module's or class's namespace would keep the values: let go of them. (In a
-            # function they go when it returns; clearing would cost every passing assert.)
-            clear = ast.Assign([ast.Name(t, ast.Store()) for t in temps], ast.Constant(None))
-            body.append(clear)
-        guarded = ast.If(ast.Name("__debug__", ast.Load()), body, [])  # removed under -O
-        return _located(guarded, node)
-
-
-def _capture(node: ast.expr, temps: list[str]) -> tuple[ast.expr, tuple[object, ...]]:
-    """``node`` with its parts' values stored as they are computed, and how to explain them.
-
-    The spec is plain data (it is a constant in the compiled code): ("value", temp, source)
-    | ("const", value) | ("name", identifier) | ("compare", [operand specs], [operators])
-    | ("bool", "and"/"or", [specs]) | ("not", spec).
-    """
-
-    def value(expr: ast.expr) -> tuple[ast.expr, tuple[object, ...]]:
-        # A constant is its own source; a plain name can be read again when explaining a
-        # failure (reading a name has no side effects): neither costs a passing assert anything.
-        if isinstance(expr, ast.Constant):
-            return expr, ("const", expr.value)
-        if isinstance(expr, ast.Name):
-            return expr, ("name", expr.id)
-        name = f"__importcraft_assert_{len(temps)}__"
-        temps.append(name)
-        stored = ast.NamedExpr(ast.Name(name, ast.Store()), expr)
-        return stored, ("value", name, ast.unparse(expr))
-
-    if isinstance(node, ast.Compare):
-        operands: list[ast.expr] = []
-        specs: list[object] = []
-        for operand in (node.left, *node.comparators):
-            captured, spec = value(operand)
-            operands.append(captured)
-            specs.append(spec)
-        compare = ast.Compare(operands[0], node.ops, operands[1:])
-        operators = [_OPERATORS[type(op)] for op in node.ops]
-        return compare, ("compare", tuple(specs), tuple(operators))
-    if isinstance(node, ast.BoolOp):
-        values = [_capture(value, temps) for value in node.values]
-        kind = "and" if isinstance(node.op, ast.And) else "or"
-        boolop = ast.BoolOp(node.op, [value for value, _ in values])
-        return boolop, ("bool", kind, tuple(spec for _, spec in values))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        inner, spec = _capture(node.operand, temps)
-        return ast.UnaryOp(ast.Not(), inner), ("not", spec)
-    return value(node)
-
-
-_OPERATORS = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-    ast.Is: "is",
-    ast.IsNot: "is not",
-    ast.In: "in",
-    ast.NotIn: "not in",
-}
-
-_UNSET = object()
-
-
-def explain(
-    spec: tuple[object, ...],
-    local_names: Mapping[str, object],
-    global_names: Mapping[str, object],
-    message: object,
-) -> str:
-    """The text of a failed assertion (called by rewritten code, only when it fails)."""
-    values = _Values(local_names, global_names)
-    wheres: list[str] = []
-    line = _render(spec, values, wheres)
-    parts = [] if message is None else [str(message)]
-    parts.append(f"assert {line}")
-    parts += [f"  where {where}" for where in wheres]
-    if spec[0] == "compare":
-        parts += _comparison_diff(spec, values)
-    return "\n".join(parts)
-
-
-class _Values:
-    """The value of a part of an assertion: stored, a constant, or a name read again."""
-
-    def __init__(self, local_names: Mapping[str, object], global_names: Mapping[str, object]):
-        self.local_names = local_names
-        self.global_names = global_names
-
-    def of(self, spec: tuple[object, ...]) -> object:
-        kind = spec[0]
-        if kind == "const":
-            return spec[1]
-        if kind == "value":
-            return self.local_names.get(spec[1], _UNSET)  # type: ignore[call-overload]
-        name = spec[1]
-        for namespace in (self.local_names, self.global_names):
-            if name in namespace:
-                return namespace[name]  # type: ignore[index]
-        return getattr(builtins, name, _UNSET)  # type: ignore[call-overload]
-
-
-def _render(spec: tuple[object, ...], values: _Values, wheres: list[str]) -> str:
-    kind = spec[0]
-    if kind in ("value", "const", "name"):
-        value = values.of(spec)
-        source = spec[2] if kind == "value" else None
-        if value is _UNSET:
-            return f"({source or spec[1]}: not evaluated)"
-        shown = _short_repr(value)
-        if source is not None and shown != source:
-            wheres.append(f"{shown} = {source}")
-        return shown
-    if kind == "compare":
-        _, operands, operators = spec
-        text = _render(operands[0], values, wheres)  # type: ignore[index]
-        for operator, operand in zip(operators, operands[1:], strict=True):  # type: ignore[call-overload, index]
-            text += f" {operator} {_render(operand, values, wheres)}"
-        return text
-    if kind == "bool":
-        _, word, parts = spec
-        return "(" + f" {word} ".join(_render(p, values, wheres) for p in parts) + ")"  # type: ignore[attr-defined]
-    _, inner = spec
-    return f"not {_render(inner, values, wheres)}"  # type: ignore[arg-type]
-
-
-def _short_repr(value: object, limit: int = 240) -> str:
-    try:
-        text = repr(value)
-    except Exception as exc:  # a broken __repr__ must not hide the assertion
-        text = f"<{type(value).__name__} object; repr() raised {type(exc).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _comparison_diff(spec: tuple[object, ...], values: _Values) -> list[str]:
-    """A short diff for a failed ``a == b`` of strings, sequences, dicts or sets."""
-    _, operands, operators = spec
-    if list(operators) != ["=="]:  # type: ignore[call-overload]
-        return []
-    left = values.of(operands[0])  # type: ignore[index]
-    right = values.of(operands[1])  # type: ignore[index]
-    if left is _UNSET or right is _UNSET:
-        return []
-    if isinstance(left, str) and isinstance(right, str):
-        return _diff_text(left, right)
-    if isinstance(left, dict) and isinstance(right, dict):
-        return _diff_dicts(left, right)
-    if isinstance(left, set | frozenset) and isinstance(right, set | frozenset):
-        lines = []
-        if left - right:
-            lines.append(f"  only on the left: {_short_repr(sorted(left - right, key=repr))}")
-        if right - left:
-            lines.append(f"  only on the right: {_short_repr(sorted(right - left, key=repr))}")
-        return lines
-    if isinstance(left, list | tuple) and isinstance(right, list | tuple):
-        for index, (a, b) in enumerate(zip(left, right, strict=False)):
-            if a != b:
-                return [
-                    f"  first difference at index {index}: {_short_repr(a)} != {_short_repr(b)}"
-                ]
-        if len(left) != len(right):
-            longer, side = (left, "left") if len(left) > len(right) else (right, "right")
-            extra = longer[min(len(left), len(right))]
-            return [
-                f"  the {side} has {abs(len(left) - len(right))} more item(s), first: "
-                f"{_short_repr(extra)}"
-            ]
-    return []
-
-
-def _diff_text(left: str, right: str) -> list[str]:
-    if "\n" not in left and "\n" not in right:
-        index = next(
-            (i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b),
-            min(len(left), len(right)),
-        )
-        return [
-            f"  strings differ at index {index}: "
-            f"{left[index : index + 20]!r} != {right[index : index + 20]!r}"
-        ]
-    import difflib
-
-    diff = list(
-        difflib.unified_diff(
-            left.splitlines(), right.splitlines(), "left", "right", lineterm="", n=1
-        )
-    )
-    return ["  " + line for line in diff[2:14]]
-
-
-def _diff_dicts(left: dict[object, object], right: dict[object, object]) -> list[str]:
-    differing = [k for k in left if k in right and left[k] != right[k]]
-    lines = [
-        f"  differing at {key!r}: {_short_repr(left[key])} != {_short_repr(right[key])}"
-        for key in differing[:5]
-    ]
-    only_left = [k for k in left if k not in right]
-    only_right = [k for k in right if k not in left]
-    if only_left:
-        lines.append(f"  keys only on the left: {_short_repr(only_left)}")
-    if only_right:
-        lines.append(f"  keys only on the right: {_short_repr(only_right)}")
-    return lines
+        return rewrite(tree)

@@ -40,13 +40,21 @@ written.
 
 from __future__ import annotations
 
+import _imp
 import marshal
 import os
 import struct
 import sys
 import time
 from _imp import _fix_co_filename  # type: ignore[attr-defined]
-from importlib.util import MAGIC_NUMBER, cache_from_source, source_hash
+
+# importlib.util's own source (it would load contextlib, functools, collections on every warm
+# import): the functions importlib.util re-exports, and its source_hash.
+from importlib._bootstrap_external import (  # type: ignore[attr-defined]
+    _RAW_MAGIC_NUMBER,
+    MAGIC_NUMBER,
+    cache_from_source,
+)
 from types import CodeType
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -185,6 +193,11 @@ def cache_path(origin: str, key: str, cached: str | None = None) -> str | None:
         except NotImplementedError:
             return None  # sys.implementation.cache_tag is None
     return f"{cached[:-4]}.importcraft-{key}{level}.pyc"
+
+
+def source_hash(data: bytes) -> bytes:
+    """``importlib.util.source_hash``: the hash checked-hash ``.pyc`` files hold."""
+    return _imp.source_hash(_RAW_MAGIC_NUMBER, data)
 
 
 def _prefix(key: str) -> bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import os
 import sys
 from importlib.machinery import SourceFileLoader
@@ -17,6 +16,7 @@ from . import _cache
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
+    import ast
     from collections.abc import Callable, Iterable
     from importlib.machinery import ModuleSpec
     from types import CodeType, ModuleType
@@ -65,6 +65,8 @@ def apply(source: str, info: TransformInfo, pipeline: Iterable[object]) -> ast.M
     An exception raised by a transformer keeps its type and traceback, with a note naming the
     module, the transformer and its place in the pipeline.
     """
+    import ast  # here, not at the top: a warm import from the cache never needs it
+
     steps = tuple(pipeline)
     text: str | None = source
     tree: ast.Module | None = None
@@ -110,6 +112,8 @@ def apply(source: str, info: TransformInfo, pipeline: Iterable[object]) -> ast.M
 
 def _parse(text: str, info: TransformInfo, after: object) -> ast.Module:
     """Parse the module's text; a syntax error made by a source transformer says whose it is."""
+    import ast
+
     if after is None:
         return ast.parse(text, info.filename)
     with _blame(info, after, "parsing the source it returned"):
@@ -192,9 +196,7 @@ def transformer_key(transformer: object) -> str | None:
         if text is None:
             return None
         data = text.encode("utf-8")
-    from importlib.util import source_hash
-
-    return f"{_name(transformer)}@{source_hash(data).hex()}"
+    return f"{_name(transformer)}@{_cache.source_hash(data).hex()}"
 
 
 def pipeline_key(pipeline: Iterable[object]) -> str | None:
@@ -205,9 +207,7 @@ def pipeline_key(pipeline: Iterable[object]) -> str | None:
         if key is None:
             return None
         parts.append(key)
-    from importlib.util import source_hash
-
-    return source_hash("\n".join(parts).encode("utf-8")).hex()
+    return _cache.source_hash("\n".join(parts).encode("utf-8")).hex()
 
 
 class _Pipeline:
@@ -415,7 +415,10 @@ def transform(
     if not transformers:
         raise TypeError("transform() needs at least one transformer")
     for transformer in transformers:
-        if not (isinstance(transformer, ast.NodeTransformer) or callable(transformer)):
+        # An ast.NodeTransformer can only exist once ast is loaded: no need to load it here.
+        ast = sys.modules.get("ast")
+        visitor = ast is not None and isinstance(transformer, ast.NodeTransformer)
+        if not (visitor or callable(transformer)):
             raise TypeError(
                 f"transform(): {transformer!r} is not a transformer (an ast.NodeTransformer "
                 "or a callable)"

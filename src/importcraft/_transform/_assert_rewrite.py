@@ -1,0 +1,306 @@
+"""The AST side of ``AssertionRewriter``: each ``assert`` stores its parts as they are computed.
+
+``assert TEST, MSG`` becomes::
+
+    if __debug__:
+        t2 = t3 = SPEC                  # only parts that may be skipped (and/or, a < b < c)
+        if not TEST':                   # TEST with each part stored as it is computed (:=)
+            raise EXPLAIN(SPEC, (t0, t1, t2, t3), MSG)
+
+``SPEC`` is one short string constant: the test's source and the local names it uses, from
+which the explainer rebuilds the description (``spec_of``); the same object marks a part that
+was never evaluated, which no value of the user's can be. Nothing is read back after the fact
+(no ``locals()``, no second look at a global): the message is built from the values Python
+computed, in its order, once. The one exception costs nothing and changes nothing: a function's
+own variable that no nested scope mentions and the assert does not rebind (with ``:=``) is
+passed as itself instead of being stored again, as nothing can have changed it. Expressions of
+constants are not stored (the compiler folds them). Names the user can rebind (``locals``,
+``AssertionError``, ``bool``) are never used. The nodes made here have no column (the assert's
+line only): it keeps the line table of the cached code small.
+"""
+
+from __future__ import annotations
+
+import ast
+
+EXPLAIN_NAME = "__importcraft_explain_assert__"
+
+_BINOPS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+    ast.LShift: "<<",
+    ast.RShift: ">>",
+    ast.BitOr: "|",
+    ast.BitXor: "^",
+    ast.BitAnd: "&",
+    ast.MatMult: "@",
+}
+_UNARY = {ast.Not: "not ", ast.Invert: "~", ast.USub: "-", ast.UAdd: "+"}
+_COMPARE = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+
+
+def _constant(node: ast.expr) -> bool:
+    """Whether ``node`` is made of constants only (the compiler folds it: nothing to store)."""
+    if isinstance(node, ast.UnaryOp):
+        return _constant(node.operand)
+    if isinstance(node, ast.BinOp):
+        return _constant(node.left) and _constant(node.right)
+    return isinstance(node, ast.Constant)
+
+
+_NESTED_SCOPES = (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def rewrite(tree: ast.Module) -> ast.Module:
+    """Rewrite every ``assert`` of the module."""
+    result: ast.Module = _Visitor(_bound_names(tree.body)).visit(tree)
+    return result
+
+
+def _located(new: ast.AST, old: ast.AST) -> ast.AST:
+    """The nodes made for ``old`` get its line; the user's own nodes keep their place."""
+    for node in ast.walk(new):
+        if not hasattr(node, "lineno") and "lineno" in node._attributes:
+            line = old.lineno  # type: ignore[attr-defined]
+            # -1: no column. Setattr, as mypy knows AST nodes without positions.
+            for attribute, value in (("lineno", line), ("end_lineno", line)):
+                setattr(node, attribute, value)
+            for attribute in ("col_offset", "end_col_offset"):
+                setattr(node, attribute, -1)
+    return new
+
+
+def _bound_names(body: list[ast.stmt], arguments: ast.arguments | None = None) -> frozenset[str]:
+    """Names a scope binds itself (what ``locals()`` would hold), not entering nested scopes."""
+    names: set[str] = set()
+    declared: set[str] = set()
+    if arguments is not None:
+        every = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        every += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+        names.update(a.arg for a in every)
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            stack += node.decorator_list
+            continue
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            declared.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, _NESTED_SCOPES):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return frozenset(names - declared)
+
+
+class _Visitor(ast.NodeTransformer):
+    def __init__(self, module_names: frozenset[str]) -> None:
+        self.local_names = module_names
+        self.stable: frozenset[str] = frozenset()
+        self.in_function = False
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        outer = (self.local_names, self.stable, self.in_function)
+        # A function's locals() holds its own names and the free variables it uses.
+        own = _bound_names(node.body, node.args)
+        self.local_names = own | (self.local_names if self.in_function else frozenset())
+        # Its own variables that no nested scope mentions are plain (fast) locals: only the
+        # assert itself (with :=) could rebind one while it runs.
+        self.stable = own - _names_in_nested_scopes(node)
+        self.in_function = True
+        self.generic_visit(node)
+        self.local_names, self.stable, self.in_function = outer
+        return node
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        outer = (self.local_names, self.stable, self.in_function)
+        self.local_names, self.stable, self.in_function = (
+            _bound_names(node.body),
+            frozenset(),
+            False,
+        )
+        self.generic_visit(node)
+        self.local_names, self.stable, self.in_function = outer
+        return node
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        # The spec is rebuilt from the test's source when the assert fails (spec_of): the
+        # cached code then holds a short text per assert, not the whole description.
+        source = ast.unparse(node.test)
+        used = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
+        spec_text = f"{','.join(sorted(used & self.local_names))}\0{source}"
+        walrus = [n.target for n in ast.walk(node.test) if isinstance(n, ast.NamedExpr)]
+        rebound = {target.id for target in walrus}
+        capture = _Capture(self.local_names, self.stable - rebound)
+        test, _ = capture.part(node.test, conditional=False)
+        values = ast.Tuple([ast.Name(t, ast.Load()) for t in capture.values], ast.Load())
+        message = node.msg if node.msg is not None else ast.Constant(None)
+        explanation = ast.Call(
+            ast.Name(EXPLAIN_NAME, ast.Load()), [ast.Constant(spec_text), values, message], []
+        )
+        body: list[ast.stmt] = []
+        if capture.conditional:
+            unset: list[ast.expr] = [ast.Name(t, ast.Store()) for t in capture.conditional]
+            body.append(ast.Assign(unset, ast.Constant(spec_text)))
+        body.append(ast.If(ast.UnaryOp(ast.Not(), test), [ast.Raise(explanation, None)], []))
+        if capture.temps and not self.in_function:
+            # A module's or class's namespace would keep the values: let go of them. (In a
+            # function they go when it returns; clearing would cost every passing assert.)
+            stores: list[ast.expr] = [ast.Name(t, ast.Store()) for t in capture.temps]
+            body.append(ast.Assign(stores, ast.Constant(None)))
+        guarded = ast.If(ast.Name("__debug__", ast.Load()), body, [])  # removed under -O
+        return _located(guarded, node)
+
+
+Spec = tuple[object, ...]
+
+
+def spec_of(spec_text: str) -> Spec:
+    """The spec of a rewritten assert, from the text its code holds (see visit_Assert)."""
+    local_names, _, source = spec_text.partition("\0")
+    test = ast.parse(source, mode="eval").body
+    return _Capture(frozenset(local_names.split(",")), frozenset()).part(test, False)[1]
+
+
+def _names_in_nested_scopes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(function):
+        if node is not function and isinstance(node, (*_SCOPES, *_NESTED_SCOPES)):
+            names.update(n.id for n in ast.walk(node) if isinstance(n, ast.Name))
+    return names
+
+
+class _Capture:
+    """Builds one assert's stored expression and its spec (plain tuples, see _assert_explain)."""
+
+    def __init__(self, local_names: frozenset[str], stable: frozenset[str]) -> None:
+        self.local_names = local_names
+        self.stable = stable  # locals read again on failure: nothing can have rebound them
+        self.values: list[str] = []  # the names whose values the explainer gets, in order
+        self.temps: list[str] = []  # those of them made here
+        self.conditional: list[str] = []
+
+    def store(self, expr: ast.expr, conditional: bool) -> tuple[ast.expr, int]:
+        index = len(self.values)
+        if isinstance(expr, ast.Name) and expr.id in self.stable and not conditional:
+            self.values.append(expr.id)  # a fast local: storing it again would only cost
+            return expr, index
+        name = f"__importcraft_assert_{len(self.temps)}__"
+        self.values.append(name)
+        self.temps.append(name)
+        if conditional:
+            self.conditional.append(name)
+        stored = ast.NamedExpr(ast.Name(name, ast.Store()), expr)
+        ast.copy_location(stored.target, expr)
+        return ast.copy_location(stored, expr), index
+
+    def part(
+        self, node: ast.expr, conditional: bool, marked: bool = False
+    ) -> tuple[ast.expr, Spec]:
+        """``node`` rebuilt to store its parts; ``marked``: its own value must be stored too
+        (it tells whether a part that may be skipped ran)."""
+        if isinstance(node, ast.BoolOp):
+            parts = [self.part(v, conditional or i > 0, i > 0) for i, v in enumerate(node.values)]
+            rebuilt: ast.expr = ast.BoolOp(node.op, [p for p, _ in parts])
+            word = "and" if isinstance(node.op, ast.And) else "or"
+            return self._maybe(
+                rebuilt, ("bool", word, tuple(s for _, s in parts)), conditional, marked
+            )
+        if isinstance(node, ast.Compare):
+            left = self.part(node.left, conditional)
+            rest = [
+                self.part(c, conditional or i > 0, i > 0) for i, c in enumerate(node.comparators)
+            ]
+            rebuilt = ast.Compare(left[0], node.ops, [p for p, _ in rest])
+            operators = tuple(_COMPARE[type(op)] for op in node.ops)
+            specs = (left[1], *(s for _, s in rest))
+            return self._maybe(rebuilt, ("cmp", specs, operators), conditional, marked)
+        if not marked and _constant(node):
+            return node, self._constant_spec(node)
+        if isinstance(node, ast.UnaryOp):
+            operand, inner = self.part(node.operand, conditional)
+            stored, index = self.store(ast.UnaryOp(node.op, operand), conditional)
+            return stored, ("u", index, _UNARY[type(node.op)], inner)
+        if isinstance(node, ast.BinOp):
+            left_part, left_spec = self.part(node.left, conditional)
+            right_part, right_spec = self.part(node.right, conditional)
+            stored, index = self.store(ast.BinOp(left_part, node.op, right_part), conditional)
+            return stored, ("b", index, left_spec, _BINOPS[type(node.op)], right_spec)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            stored, index = self.store(node, conditional)
+            return stored, ("n", index, node.id, node.id in self.local_names)
+        if isinstance(node, ast.NamedExpr):
+            stored, index = self.store(node, conditional)
+            return stored, ("n", index, node.target.id, True)
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            value, value_spec = self.part(node.value, conditional)
+            stored, index = self.store(ast.Attribute(value, node.attr, ast.Load()), conditional)
+            return stored, ("a", index, value_spec, node.attr)
+        if isinstance(node, ast.Call):
+            func, func_spec = self.part(node.func, conditional)
+            args: list[ast.expr] = []
+            arg_specs: list[object] = []
+            for arg in node.args:
+                if isinstance(arg, ast.Starred):
+                    value, spec = self.part(arg.value, conditional)
+                    args.append(ast.Starred(value, ast.Load()))
+                    arg_specs.append(("*", spec))
+                else:
+                    value, spec = self.part(arg, conditional)
+                    args.append(value)
+                    arg_specs.append(spec)
+            keywords: list[ast.keyword] = []
+            keyword_specs: list[object] = []
+            for keyword in node.keywords:
+                value, spec = self.part(keyword.value, conditional)
+                keywords.append(ast.keyword(keyword.arg, value))
+                keyword_specs.append((keyword.arg, spec))
+            call = ast.Call(func, args, keywords)
+            stored, index = self.store(call, conditional)
+            return stored, ("call", index, func_spec, tuple(arg_specs), tuple(keyword_specs))
+        # Anything else (subscripts, displays, comprehensions, lambdas, f-strings, await, ...)
+        # is one value, shown as its repr; nothing inside it is touched.
+        stored, index = self.store(node, conditional)
+        return stored, ("v", index)
+
+    def _constant_spec(self, node: ast.expr) -> Spec:
+        """The spec of an expression of constants (its value is worked out on failure)."""
+        if isinstance(node, ast.UnaryOp):
+            return ("u", None, _UNARY[type(node.op)], self._constant_spec(node.operand))
+        if isinstance(node, ast.BinOp):
+            left, right = self._constant_spec(node.left), self._constant_spec(node.right)
+            return ("b", None, left, _BINOPS[type(node.op)], right)
+        return ("c", node.value)  # type: ignore[attr-defined]
+
+    def _maybe(
+        self, rebuilt: ast.expr, spec: Spec, conditional: bool, marked: bool
+    ) -> tuple[ast.expr, Spec]:
+        if not marked:
+            return rebuilt, (*spec[:1], None, *spec[1:])
+        stored, index = self.store(rebuilt, conditional)
+        return stored, (*spec[:1], index, *spec[1:])
