@@ -85,11 +85,13 @@ sys.path.insert(0, sys.argv[1])
 prefix = sys.argv[2]
 clock = time.perf_counter
 begin = clock()
+__import__(sys.argv[3])
+library = clock()
 __import__(prefix + "_0")
 first = clock()
 for i in range(1, {PACKAGES}):
     __import__(f"{{prefix}}_{{i}}")
-print(first - begin, (clock() - first) / {PACKAGES - 1})
+print(first - begin, library - begin, (clock() - first) / {PACKAGES - 1})
 """
 
 
@@ -110,17 +112,21 @@ def attach(folder: Path, rounds: int) -> None:
                 )
     env = child_env()
 
-    def one(lib: str) -> tuple[float, float]:
-        first, each = run_child(ATTACH_CHILD, str(folder), f"{lib}_attach", env=env)[1].split()
-        return float(first) * 1e3, float(each) * 1e3
+    library = {"ic": "importcraft", "ll": "lazy_loader"}
+
+    def one(lib: str) -> tuple[float, ...]:
+        out = run_child(ATTACH_CHILD, str(folder), f"{lib}_attach", library[lib], env=env)[1]
+        return tuple(float(value) * 1e3 for value in out.split())
 
     for lib in ATTACH_INIT:
         one(lib)  # writes the .pyc files
     pairs = interleave({lib: lambda lib=lib: one(lib) for lib in ATTACH_INIT}, rounds)
     first = {lib: [p[0] for p in values] for lib, values in pairs.items()}
-    each = {lib: [p[1] for p in values] for lib, values in pairs.items()}
+    alone = {lib: [p[1] for p in values] for lib, values in pairs.items()}
+    each = {lib: [p[2] for p in values] for lib, values in pairs.items()}
     for label, results in (
         ("first package, library import included", first),
+        ("  of which importing the library", alone),
         ("each further package", each),
     ):
         print(
