@@ -456,3 +456,56 @@ def test_a_submodule_import_waiting_for_its_package_in_another_thread_does_not_h
     # a circular import across threads; nothing hangs and both say why.
     assert "deadlock" in a, a
     assert "deadlock" in b, b
+
+
+def test_an_interrupted_wait_does_not_make_the_waiting_thread_the_owner() -> None:
+    # Thread T runs the body of "slow"; the main thread waits for it and is interrupted (Ctrl-C)
+    # while waiting. Its next use must wait again for T, not read the module half-run as if it
+    # were running the body itself.
+    result = run_python(
+        """
+        import faulthandler, signal, sys, threading, time, importcraft
+        from importcraft import _lazy
+        faulthandler.dump_traceback_later(30, exit=True)
+        box = type(sys)("meeting"); sys.modules["meeting"] = box
+        box.started, box.go = threading.Event(), threading.Event()
+        importcraft.virtual({"slow": (
+            "import meeting\\nmeeting.started.set()\\nmeeting.go.wait()\\nX = 1\\n"
+        )})
+        slow = importcraft.lazy_import("slow")
+        main = threading.get_ident()
+        fired, retry = [], threading.Event()
+        def interrupt(signum, frame):
+            if not fired:  # once: the signal is sent until the wait ends
+                fired.append(signum)
+                raise KeyboardInterrupt
+        signal.signal(signal.SIGUSR1, interrupt)  # SIGINT may be ignored (a background job)
+        def wait_for_main():
+            while main not in _lazy._waiting:
+                time.sleep(0.01)
+        def runner():
+            slow.X
+        def interrupter():
+            wait_for_main()
+            while not fired:  # the first may come before the wait has begun
+                signal.pthread_kill(main, signal.SIGUSR1)
+                time.sleep(0.05)
+            retry.wait()
+            wait_for_main()  # the main thread waits again: let the body finish
+            box.go.set()
+        threading.Thread(target=runner, daemon=True).start()
+        box.started.wait()
+        threading.Thread(target=interrupter, daemon=True).start()
+        try:
+            slow.X
+        except KeyboardInterrupt:
+            print("interrupted")
+        retry.set()
+        try:
+            print(slow.X, importcraft.is_lazy(slow))
+        except Exception as exc:
+            print(f"{type(exc).__name__}: {exc}")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["interrupted", "1 False"]
