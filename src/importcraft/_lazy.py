@@ -384,6 +384,7 @@ def _find_spec(name: str, parent: ModuleType | None) -> ModuleSpec | None:
     path = None
     if parent is not None:
         if is_lazy(parent):
+            _locate(parent)  # a package declared with check=False: its spec, not its body
             parent_spec = _module_getattribute(parent, "__spec__")
             path = parent_spec.submodule_search_locations if parent_spec is not None else None
         else:
@@ -568,6 +569,20 @@ def _locate(module: ModuleType) -> None:
     state.spec = spec
     if spec.submodule_search_locations is not None:
         _add_rule(state)
+
+
+def findable(module: ModuleType) -> bool:
+    """Whether a pending placeholder names a module some finder finds, running no module body.
+
+    For a placeholder declared with ``check=False`` (and its pending packages), this looks the
+    spec up as the first use will, and keeps it; a builtin or extension module found is
+    imported (it has no body to defer). Always True for a placeholder whose spec is known.
+    """
+    try:
+        _locate(module)
+    except ModuleNotFoundError:
+        return False
+    return True
 
 
 def _run(state: _Pending) -> None:
