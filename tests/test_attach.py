@@ -327,8 +327,10 @@ def test_another_attribute_set_while_a_submodule_is_being_bound_changes_nothing(
 
     def other_thread(frame: Any, event: str, arg: object) -> None:
         code = frame.f_code
-        if event == "return" and code.co_name == "after" and code.co_filename.endswith(
-            "_attach.py"
+        if (
+            event == "return"
+            and code.co_name == "after"
+            and code.co_filename.endswith("_attach.py")
         ):
             racepkg.other = 1
 
