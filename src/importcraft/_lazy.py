@@ -24,6 +24,7 @@ from importlib.machinery import BuiltinImporter, ExtensionFileLoader
 from types import ModuleType
 
 from . import _state
+from ._loaders import WrappingLoader, unwrap
 from ._names import check_module_name
 from ._router import DECORATE, ORDER_LAZY, POLICY, ROUTER, Rule, ask_finder
 
@@ -398,23 +399,14 @@ def _find_spec(name: str, parent: ModuleType | None) -> ModuleSpec | None:
         spec = ask_finder(finder, name, path, None)
         if spec is not None:
             # lazy_mode and pending packages wrap loaders: this one must really run.
-            loader: object = spec.loader
-            while isinstance(loader, (LazyModeLoader, _ParentFirstLoader)):
-                loader = loader.original
-            spec.loader = loader  # type: ignore[assignment]
+            spec.loader = unwrap(spec.loader, (LazyModeLoader, _ParentFirstLoader))  # type: ignore[assignment]
             return spec
     return None
 
 
-def _innermost(loader: object) -> object:
-    while hasattr(type(loader), "run") and hasattr(loader, "original"):
-        loader = loader.original  # a WrappingLoader
-    return loader
-
-
 def _has_no_body(spec: ModuleSpec) -> bool:
     """Builtin and extension modules are made by their loader's create_module, body and all."""
-    loader = _innermost(spec.loader)
+    loader = unwrap(spec.loader)
     return loader is BuiltinImporter or isinstance(loader, ExtensionFileLoader)
 
 
@@ -700,7 +692,7 @@ class _ParentFirstRule(Rule):
         return spec
 
 
-class _ParentFirstLoader:
+class _ParentFirstLoader(WrappingLoader):
     """Runs the pending package, then the submodule unless the package's body imported it.
 
     importlib has already looked the submodule up (through the package's ``__path__``, served
@@ -711,13 +703,8 @@ class _ParentFirstLoader:
     """
 
     def __init__(self, original: object, state: _Pending) -> None:
-        self.original = original
+        super().__init__(original)
         self.state = state
-
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        create = getattr(self.original, "create_module", None)
-        module: ModuleType | None = create(spec) if create is not None else None
-        return module
 
     def exec_module(self, module: ModuleType) -> None:
         original, state = self.original, self.state
@@ -740,11 +727,6 @@ class _ParentFirstLoader:
             return  # the package imported it
         sys.modules[name] = module
         original.exec_module(module)  # type: ignore[attr-defined]
-
-    def __getattr__(self, name: str) -> object:
-        if name in ("original", "state"):
-            raise AttributeError(name)
-        return getattr(self.original, name)
 
 
 def _snapshot() -> Callable[[], None]:
@@ -772,16 +754,19 @@ _state.add_snapshotter(_snapshot)
 # -- program-wide --------------------------------------------------------------------------------
 
 
-class LazyModeLoader:
-    """Wraps the loader of a module imported under lazy_mode: ``exec_module`` only defers."""
+class LazyModeLoader(WrappingLoader):
+    """Wraps the loader of a module imported under lazy_mode: ``exec_module`` only defers.
+
+    Unlike other wrappers it hands the original loader back before the module runs (it does
+    not run it), so it overrides ``exec_module`` rather than ``run``.
+    """
 
     def __init__(self, original: object) -> None:
-        self.original = original
+        super().__init__(original)
         self._created: ModuleType | None = None
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        create = getattr(self.original, "create_module", None)
-        module = create(spec) if create is not None else None
+        module = super().create_module(spec)
         self._created = module
         return module
 
@@ -798,11 +783,6 @@ class LazyModeLoader:
         frame = user_frame()
         where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "<unknown>"
         _make_pending(module, spec.name, spec, where)  # the router takes its lock if it must
-
-    def __getattr__(self, name: str) -> object:
-        if name in ("original", "_created"):
-            raise AttributeError(name)
-        return getattr(self.original, name)
 
 
 def _imported_by_user(name: str) -> bool:
