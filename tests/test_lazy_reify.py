@@ -509,3 +509,42 @@ def test_an_interrupted_wait_does_not_make_the_waiting_thread_the_owner() -> Non
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["interrupted", "1 False"]
+
+
+def test_a_namespace_package_declared_with_check_false_loads_as_an_import_would(
+    tree: Any,
+) -> None:
+    root = tree({"lazy_ns/mod.py": "X = 1\n"})
+    sys.path.insert(0, str(root))
+    package = importcraft.lazy_import("lazy_ns", check=False)
+    import lazy_ns.mod
+
+    assert lazy_ns is package
+    assert package.mod.X == 1
+    assert not importcraft.is_lazy(package)
+    assert type(package.__loader__).__name__ == "NamespaceLoader"
+    assert list(package.__path__) == [str(root / "lazy_ns")]
+
+
+def test_resolve_lazy_tries_everything_then_raises_every_failure(ran: list[str]) -> None:
+    importcraft.virtual(
+        {
+            "res_good": logged("res_good"),
+            "res_bad": logged("res_bad", "raise RuntimeError('broken body')\n"),
+        }
+    )
+    good = importcraft.lazy_import("res_good")
+    bad = importcraft.lazy_import("res_bad")
+    missing = importcraft.lazy_import("res_missing", check=False)
+    with pytest.raises(ExceptionGroup) as caught:
+        importcraft.resolve_lazy()
+    assert not importcraft.is_lazy(good)
+    assert importcraft.is_lazy(bad), "a failed module stays pending: the next use tries again"
+    messages = sorted(str(e) for e in caught.value.exceptions)
+    assert caught.value.message == "2 lazy import(s) failed"
+    assert "lazy import of 'res_bad'" in messages[0]
+    assert "RuntimeError: broken body" in messages[0]
+    assert "No module named 'res_missing'" in messages[1]
+    assert isinstance(caught.value.exceptions[0], ImportError)
+    assert ran == ["res_good", "res_bad"]
+    assert importcraft.is_lazy(missing)

@@ -557,6 +557,9 @@ def _locate(module: ModuleType) -> None:
     if _has_no_body(spec):
         _forward_to_import(state)
         return
+    if spec.loader is None:
+        # A namespace package: importlib gives it its NamespaceLoader when it makes the module.
+        _module_from_spec(spec)
     _init_attrs(module, spec)
     state.spec = spec
     if spec.submodule_search_locations is not None:
