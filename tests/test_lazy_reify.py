@@ -548,3 +548,52 @@ def test_resolve_lazy_tries_everything_then_raises_every_failure(ran: list[str])
     assert isinstance(caught.value.exceptions[0], ImportError)
     assert ran == ["res_good", "res_bad"]
     assert importcraft.is_lazy(missing)
+
+
+def test_setting_deleting_and_listing_attributes_of_a_pending_module_runs_it(
+    ran: list[str],
+) -> None:
+    importcraft.virtual({name: logged(name, "X = 1\n") for name in ("p_set", "p_del", "p_dir")})
+    set_me, del_me, dir_me = (importcraft.lazy_import(n) for n in ("p_set", "p_del", "p_dir"))
+    set_me.Y = 2
+    assert (set_me.X, set_me.Y) == (1, 2)
+    del del_me.X
+    assert not hasattr(del_me, "X")
+    assert {"X", "log_box"} <= set(dir(dir_me))
+    assert ran == ["p_set", "p_del", "p_dir"]
+    assert not any(importcraft.is_lazy(m) for m in (set_me, del_me, dir_me))
+
+
+def test_a_submodule_of_a_plain_module_is_refused_naming_it() -> None:
+    with pytest.raises(ModuleNotFoundError, match=r"'colorsys' is not a package") as caught:
+        importcraft.lazy_import("colorsys.nothing")
+    assert caught.value.name == "colorsys.nothing"
+
+
+def test_a_submodule_of_an_imported_package_is_found_through_its_path(ran: list[str]) -> None:
+    importcraft.virtual({"imp_pkg": "", "imp_pkg.sub": logged("imp_pkg.sub", "X = 3\n")})
+    import imp_pkg
+
+    sub = importcraft.lazy_import("imp_pkg.sub")
+    assert importcraft.is_lazy(sub)
+    assert imp_pkg.sub is sub
+    assert sub.X == 3
+
+
+def test_extension_modules_declared_unchecked_or_under_lazy_mode_load_at_once() -> None:
+    result = run_python(
+        """
+        import sys, importcraft
+        for name in ("cmath", "_statistics"):
+            assert name not in sys.modules, name
+        placeholder = importcraft.lazy_import("cmath", check=False)
+        print(placeholder.sqrt(-1))
+        placeholder.extra = 5
+        print(sys.modules["cmath"].extra, importcraft.is_lazy(placeholder))
+        with importcraft.lazy_mode():
+            import _statistics
+        print(importcraft.is_lazy(_statistics), callable(_statistics._normal_dist_inv_cdf))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["1j", "5 False", "False True"]
