@@ -314,3 +314,31 @@ def test_reloading_a_bound_submodule_leaves_the_package_a_plain_module(
     assert type(reloadimp) is type(sys)
     assert ran == ["plot", "plot"]
     assert reloadimp.tool() == "the function, not the module"
+
+
+def test_another_attribute_set_while_a_submodule_is_being_bound_changes_nothing(
+    tree: Any, ran: list[str]
+) -> None:
+    # Between a watched submodule's body and importlib binding it to the package, another
+    # thread may set some other attribute of the package. A profile function plays that thread
+    # here, at the one moment it matters: as the attach wrapper's after() returns.
+    make_package(tree, "racepkg", ATTACH_INIT)
+    import racepkg
+
+    def other_thread(frame: Any, event: str, arg: object) -> None:
+        code = frame.f_code
+        if (
+            event == "return"
+            and code.co_name == "after"
+            and code.co_filename.endswith("_attach.py")
+        ):
+            racepkg.other = 1
+
+    sys.setprofile(other_thread)
+    try:
+        import racepkg.tool
+    finally:
+        sys.setprofile(None)
+    assert racepkg.other == 1
+    assert type(racepkg) is type(sys)
+    assert racepkg.tool() == "the function, not the module"

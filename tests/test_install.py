@@ -93,3 +93,34 @@ def test_roots_that_are_not_top_level_names_are_refused() -> None:
 
     with pytest.raises(ValueError, match=r"roots\(\) returned 'a.b', which is not top-level"):
         importcraft.install(Dotted())
+
+
+def test_the_path_hook_and_finder_of_a_served_package_say_what_they_are() -> None:
+    import pkgutil
+
+    importcraft.virtual({"hooked": "", "hooked.a": ""})
+    import hooked
+
+    assert [m.name for m in pkgutil.iter_modules(hooked.__path__)] == ["a"]
+    finder = sys.path_importer_cache[hooked.__path__[0]]
+    assert repr(finder) == "<importcraft.SourcePathFinder 'hooked' at '<virtual>/hooked'>"
+    hook = next(h for h in sys.path_hooks if "importcraft" in repr(h))
+    assert repr(hook) == "<importcraft path hook for packages served by sources>"
+    with pytest.raises(ImportError, match=r"no importcraft source serves a package at '<vir"):
+        hook("<virtual>/nothing_here")
+    assert list(pkgutil.iter_modules(["<virtual>/nothing_here"])) == []
+
+
+def test_a_source_whose_submodules_raises_is_named_when_listed() -> None:
+    import pkgutil
+
+    class Broken(importcraft.DictSource):
+        def submodules(self, name: str) -> list[str]:
+            raise RuntimeError("cannot list")
+
+    importcraft.install(Broken({"brk": "", "brk.a": ""}))
+    import brk
+
+    expected = r"submodules\('brk'\) of DictSource\(.* raised RuntimeError: cannot list"
+    with pytest.raises(importcraft.ImportcraftError, match=expected):
+        list(pkgutil.iter_modules(brk.__path__))

@@ -456,3 +456,144 @@ def test_a_submodule_import_waiting_for_its_package_in_another_thread_does_not_h
     # a circular import across threads; nothing hangs and both say why.
     assert "deadlock" in a, a
     assert "deadlock" in b, b
+
+
+def test_an_interrupted_wait_does_not_make_the_waiting_thread_the_owner() -> None:
+    # Thread T runs the body of "slow"; the main thread waits for it and is interrupted (Ctrl-C)
+    # while waiting. Its next use must wait again for T, not read the module half-run as if it
+    # were running the body itself.
+    result = run_python(
+        """
+        import faulthandler, signal, sys, threading, time, importcraft
+        from importcraft import _lazy
+        faulthandler.dump_traceback_later(30, exit=True)
+        box = type(sys)("meeting"); sys.modules["meeting"] = box
+        box.started, box.go = threading.Event(), threading.Event()
+        importcraft.virtual({"slow": (
+            "import meeting\\nmeeting.started.set()\\nmeeting.go.wait()\\nX = 1\\n"
+        )})
+        slow = importcraft.lazy_import("slow")
+        main = threading.get_ident()
+        fired, retry = [], threading.Event()
+        def interrupt(signum, frame):
+            if not fired:  # once: the signal is sent until the wait ends
+                fired.append(signum)
+                raise KeyboardInterrupt
+        signal.signal(signal.SIGUSR1, interrupt)  # SIGINT may be ignored (a background job)
+        def wait_for_main():
+            while main not in _lazy._waiting:
+                time.sleep(0.01)
+        def runner():
+            slow.X
+        def interrupter():
+            wait_for_main()
+            while not fired:  # the first may come before the wait has begun
+                signal.pthread_kill(main, signal.SIGUSR1)
+                time.sleep(0.05)
+            retry.wait()
+            wait_for_main()  # the main thread waits again: let the body finish
+            box.go.set()
+        threading.Thread(target=runner, daemon=True).start()
+        box.started.wait()
+        threading.Thread(target=interrupter, daemon=True).start()
+        try:
+            slow.X
+        except KeyboardInterrupt:
+            print("interrupted")
+        retry.set()
+        try:
+            print(slow.X, importcraft.is_lazy(slow))
+        except Exception as exc:
+            print(f"{type(exc).__name__}: {exc}")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["interrupted", "1 False"]
+
+
+def test_a_namespace_package_declared_with_check_false_loads_as_an_import_would(
+    tree: Any,
+) -> None:
+    root = tree({"lazy_ns/mod.py": "X = 1\n"})
+    sys.path.insert(0, str(root))
+    package = importcraft.lazy_import("lazy_ns", check=False)
+    import lazy_ns.mod
+
+    assert lazy_ns is package
+    assert package.mod.X == 1
+    assert not importcraft.is_lazy(package)
+    assert type(package.__loader__).__name__ == "NamespaceLoader"
+    assert list(package.__path__) == [str(root / "lazy_ns")]
+
+
+def test_resolve_lazy_tries_everything_then_raises_every_failure(ran: list[str]) -> None:
+    importcraft.virtual(
+        {
+            "res_good": logged("res_good"),
+            "res_bad": logged("res_bad", "raise RuntimeError('broken body')\n"),
+        }
+    )
+    good = importcraft.lazy_import("res_good")
+    bad = importcraft.lazy_import("res_bad")
+    missing = importcraft.lazy_import("res_missing", check=False)
+    with pytest.raises(ExceptionGroup) as caught:
+        importcraft.resolve_lazy()
+    assert not importcraft.is_lazy(good)
+    assert importcraft.is_lazy(bad), "a failed module stays pending: the next use tries again"
+    messages = sorted(str(e) for e in caught.value.exceptions)
+    assert caught.value.message == "2 lazy import(s) failed"
+    assert "lazy import of 'res_bad'" in messages[0]
+    assert "RuntimeError: broken body" in messages[0]
+    assert "No module named 'res_missing'" in messages[1]
+    assert isinstance(caught.value.exceptions[0], ImportError)
+    assert ran == ["res_good", "res_bad"]
+    assert importcraft.is_lazy(missing)
+
+
+def test_setting_deleting_and_listing_attributes_of_a_pending_module_runs_it(
+    ran: list[str],
+) -> None:
+    importcraft.virtual({name: logged(name, "X = 1\n") for name in ("p_set", "p_del", "p_dir")})
+    set_me, del_me, dir_me = (importcraft.lazy_import(n) for n in ("p_set", "p_del", "p_dir"))
+    set_me.Y = 2
+    assert (set_me.X, set_me.Y) == (1, 2)
+    del del_me.X
+    assert not hasattr(del_me, "X")
+    assert {"X", "log_box"} <= set(dir(dir_me))
+    assert ran == ["p_set", "p_del", "p_dir"]
+    assert not any(importcraft.is_lazy(m) for m in (set_me, del_me, dir_me))
+
+
+def test_a_submodule_of_a_plain_module_is_refused_naming_it() -> None:
+    with pytest.raises(ModuleNotFoundError, match=r"'colorsys' is not a package") as caught:
+        importcraft.lazy_import("colorsys.nothing")
+    assert caught.value.name == "colorsys.nothing"
+
+
+def test_a_submodule_of_an_imported_package_is_found_through_its_path(ran: list[str]) -> None:
+    importcraft.virtual({"imp_pkg": "", "imp_pkg.sub": logged("imp_pkg.sub", "X = 3\n")})
+    import imp_pkg
+
+    sub = importcraft.lazy_import("imp_pkg.sub")
+    assert importcraft.is_lazy(sub)
+    assert imp_pkg.sub is sub
+    assert sub.X == 3
+
+
+def test_extension_modules_declared_unchecked_or_under_lazy_mode_load_at_once() -> None:
+    result = run_python(
+        """
+        import sys, importcraft
+        for name in ("cmath", "_statistics"):
+            assert name not in sys.modules, name
+        placeholder = importcraft.lazy_import("cmath", check=False)
+        print(placeholder.sqrt(-1))
+        placeholder.extra = 5
+        print(sys.modules["cmath"].extra, importcraft.is_lazy(placeholder))
+        with importcraft.lazy_mode():
+            import _statistics
+        print(importcraft.is_lazy(_statistics), callable(_statistics._normal_dist_inv_cdf))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["1j", "5 False", "False True"]

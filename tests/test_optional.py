@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import types
 from typing import Any
 
 import pytest
@@ -203,3 +204,28 @@ def test_require_returns_the_module() -> None:
     import colorsys
 
     assert importcraft.require("colorsys") is colorsys
+
+
+def test_a_placeholder_found_by_a_legacy_finder_counts_as_there() -> None:
+    # A finder with only find_module (PEP 302): the lazy placeholder's first use finds the
+    # module through it, so optional() must find it too and not answer None.
+    class OldFinder:
+        def find_module(self, fullname: str, path: object = None) -> Any:
+            return self if fullname == "legacy_only" else None
+
+        def load_module(self, fullname: str) -> types.ModuleType:
+            module = sys.modules[fullname]
+            module.VALUE = "legacy"  # type: ignore[attr-defined]
+            return module
+
+    sys.meta_path.append(OldFinder())
+    placeholder = importcraft.lazy_import("legacy_only", check=False)
+    assert importcraft.optional("legacy_only") is placeholder
+    assert placeholder.VALUE == "legacy"
+
+
+def test_optional_of_a_placeholder_submodule_does_not_run_its_package(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"opt_pkg/__init__.py": "RAN = 1/0\n", "opt_pkg/sub.py": ""})))
+    placeholder = importcraft.lazy_import("opt_pkg.sub", check=False)
+    assert importcraft.optional("opt_pkg.sub") is placeholder
+    assert importcraft.is_lazy(sys.modules["opt_pkg"]), "looking it up ran nothing"

@@ -9,6 +9,7 @@ import importlib.util
 import inspect
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 import importcraft
+from importcraft._transform import _cache
 
 from .conftest import run_python
 from .test_router import EditableFinder
@@ -477,19 +479,49 @@ def test_a_moved_tree_gets_its_new_path_from_the_cache(greet: Path, tmp_path: Pa
     assert traceback.extract_tb(caught.value.__traceback__)[-1].filename == new_path
 
 
-def test_orphan_temporary_files_are_removed_when_the_entry_is_written(greet: Path) -> None:
+def test_old_orphan_temporary_files_of_the_entry_are_removed_when_it_is_written(
+    greet: Path,
+) -> None:
     importcraft.transform("greet", Append("!"))
     fresh_import()
     (path,) = cache_files(greet)
+    path.unlink()
+    _cache._temporaries.clear()  # as in the next process
     orphan = path.with_name(path.name + ".4242.139.tmp")  # a writer that died mid-write
+    young = path.with_name(path.name + ".4243.140.tmp")  # a writer still at work
     other = path.with_name("sub" + path.name[len("__init__") :] + ".4242.139.tmp")
-    orphan.write_bytes(b"half")
-    other.write_bytes(b"half")
-    path.write_bytes(b"garbage")  # so that the entry is written again
+    for file in (orphan, young, other):
+        file.write_bytes(b"half")
+    old = time.time_ns() - 120_000_000_000
+    for file in (orphan, other):
+        os.utime(file, ns=(old, old))
     fresh_import()
+    assert path.exists()
     assert not orphan.exists()
+    assert young.exists(), "another process may still be writing it"
     assert other.exists(), "another entry's file is that entry's business"
-    assert sorted(p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")) == [other.name]
+
+
+def test_caching_a_package_lists_its_folder_once(
+    tree: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    root: Path = tree({"many/__init__.py": "", **{f"many/m{i}.py": "X = 1\n" for i in range(5)}})
+    sys.path.insert(0, str(root))
+    importcraft.transform("many", Append("!"))
+    listed: list[str] = []
+    scandir = os.scandir
+
+    def counting(path: Any) -> Any:
+        listed.append(os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counting)
+    for i in range(5):
+        importlib.import_module(f"many.m{i}")
+    folder = str(root / "many" / "__pycache__")
+    assert listed.count(folder) == 1
+    assert len(list(Path(folder).glob("*importcraft*.pyc"))) == 6
 
 
 def test_a_source_transformer_returning_none_is_an_error_naming_it(greet: Path) -> None:

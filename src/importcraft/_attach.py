@@ -96,6 +96,7 @@ def _attach(
 
         package = sys.modules.get(package_name)
         if package is not None and type(package) is _Binding:
+            _awaited.pop(id(package), None)
             _module_setattr(package, "__class__", ModuleType)  # a binding that never came
         notice()
         if package is not None and name in package.__dict__:
@@ -151,7 +152,7 @@ class AttachRule(Rule):
 
     Once such a submodule's body has run, importlib binds it to the package with ``setattr``,
     which ``__getattr__`` never sees. Just before that, the package's class becomes
-    :class:`_Binding` for that one ``setattr``, which then tells the package's ``notice()``.
+    :class:`_Binding` until that ``setattr``, which then tells the package's ``notice()``.
     """
 
     __slots__ = ("getattr_", "unresolved")
@@ -181,7 +182,12 @@ class _AttachLoader(WrappingLoader):
             and self.child in self.rule.unresolved  # still pending (a reload binds nothing)
             and package.__dict__.get("__getattr__") is self.rule.getattr_
         ):
+            _awaited[id(package)] = self.child
             _module_setattr(package, "__class__", _Binding)
+
+
+# id(package) -> the submodule name whose binding its _Binding class waits for.
+_awaited: dict[int, str] = {}
 
 
 class _Binding(ModuleType):
@@ -189,9 +195,19 @@ class _Binding(ModuleType):
 
     Only ever for that one ``setattr`` (importlib's, binding the submodule): it puts the plain
     module class back first, so reads of the package are never slowed for longer.
+
+    A race, made benign: another thread may set an attribute of the package inside that window
+    (the class is shared by every thread). That ``setattr`` is not the binding, so it is simply
+    made, and the class stays switched until the awaited name is set; were it taken for the
+    binding, ``notice()`` would run before the submodule is bound and never see it (a function
+    named like its submodule would stay shadowed by it).
     """
 
     def __setattr__(self, name: str, value: object) -> None:
+        if _awaited.get(id(self)) != name:
+            _module_setattr(self, name, value)
+            return
+        del _awaited[id(self)]
         _module_setattr(self, "__class__", ModuleType)
         _module_setattr(self, name, value)
         notice = getattr(self.__dict__.get("__getattr__"), "importcraft_notice", None)

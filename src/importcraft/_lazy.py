@@ -24,6 +24,7 @@ from importlib.machinery import BuiltinImporter, ExtensionFileLoader
 from types import ModuleType
 
 from . import _state
+from ._loaders import WrappingLoader, unwrap
 from ._names import check_module_name
 from ._router import DECORATE, ORDER_LAZY, POLICY, ROUTER, Rule, ask_finder
 
@@ -384,6 +385,7 @@ def _find_spec(name: str, parent: ModuleType | None) -> ModuleSpec | None:
     path = None
     if parent is not None:
         if is_lazy(parent):
+            _locate(parent)  # a package declared with check=False: its spec, not its body
             parent_spec = _module_getattribute(parent, "__spec__")
             path = parent_spec.submodule_search_locations if parent_spec is not None else None
         else:
@@ -397,23 +399,14 @@ def _find_spec(name: str, parent: ModuleType | None) -> ModuleSpec | None:
         spec = ask_finder(finder, name, path, None)
         if spec is not None:
             # lazy_mode and pending packages wrap loaders: this one must really run.
-            loader: object = spec.loader
-            while isinstance(loader, (LazyModeLoader, _ParentFirstLoader)):
-                loader = loader.original
-            spec.loader = loader  # type: ignore[assignment]
+            spec.loader = unwrap(spec.loader, (LazyModeLoader, _ParentFirstLoader))  # type: ignore[assignment]
             return spec
     return None
 
 
-def _innermost(loader: object) -> object:
-    while hasattr(type(loader), "run") and hasattr(loader, "original"):
-        loader = loader.original  # a WrappingLoader
-    return loader
-
-
 def _has_no_body(spec: ModuleSpec) -> bool:
     """Builtin and extension modules are made by their loader's create_module, body and all."""
-    loader = _innermost(spec.loader)
+    loader = unwrap(spec.loader)
     return loader is BuiltinImporter or isinstance(loader, ExtensionFileLoader)
 
 
@@ -481,14 +474,20 @@ def _acquire(state: _Pending, me: int) -> bool:
             _THREAD.deadlock = running[-1] if running else "?"
             return False
         _waiting[me] = state
-    theirs = _enter_importlib_graph(me, state)
+    theirs = None
+    acquired = False
     try:
-        state.lock.acquire()
+        theirs = _enter_importlib_graph(me, state)
+        # Interruptible (KeyboardInterrupt, a signal handler raising): then the lock is not
+        # ours, and the owner must stay the thread running the body, or this thread would
+        # take the module for its own circular import and the deadlock walk would go astray.
+        acquired = state.lock.acquire()
     finally:
         _leave_importlib_graph(me, state, theirs)
         with _GRAPH:
             del _waiting[me]
-            state.owner = me
+            if acquired:
+                state.owner = me
     return True
 
 
@@ -558,10 +557,27 @@ def _locate(module: ModuleType) -> None:
     if _has_no_body(spec):
         _forward_to_import(state)
         return
+    if spec.loader is None:
+        # A namespace package: importlib gives it its NamespaceLoader when it makes the module.
+        _module_from_spec(spec)
     _init_attrs(module, spec)
     state.spec = spec
     if spec.submodule_search_locations is not None:
         _add_rule(state)
+
+
+def findable(module: ModuleType) -> bool:
+    """Whether a pending placeholder names a module some finder finds, running no module body.
+
+    For a placeholder declared with ``check=False`` (and its pending packages), this looks the
+    spec up as the first use will, and keeps it; a builtin or extension module found is
+    imported (it has no body to defer). Always True for a placeholder whose spec is known.
+    """
+    try:
+        _locate(module)
+    except ModuleNotFoundError:
+        return False
+    return True
 
 
 def _run(state: _Pending) -> None:
@@ -679,7 +695,7 @@ class _ParentFirstRule(Rule):
         return spec
 
 
-class _ParentFirstLoader:
+class _ParentFirstLoader(WrappingLoader):
     """Runs the pending package, then the submodule unless the package's body imported it.
 
     importlib has already looked the submodule up (through the package's ``__path__``, served
@@ -690,13 +706,8 @@ class _ParentFirstLoader:
     """
 
     def __init__(self, original: object, state: _Pending) -> None:
-        self.original = original
+        super().__init__(original)
         self.state = state
-
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        create = getattr(self.original, "create_module", None)
-        module: ModuleType | None = create(spec) if create is not None else None
-        return module
 
     def exec_module(self, module: ModuleType) -> None:
         original, state = self.original, self.state
@@ -719,11 +730,6 @@ class _ParentFirstLoader:
             return  # the package imported it
         sys.modules[name] = module
         original.exec_module(module)  # type: ignore[attr-defined]
-
-    def __getattr__(self, name: str) -> object:
-        if name in ("original", "state"):
-            raise AttributeError(name)
-        return getattr(self.original, name)
 
 
 def _snapshot() -> Callable[[], None]:
@@ -751,16 +757,19 @@ _state.add_snapshotter(_snapshot)
 # -- program-wide --------------------------------------------------------------------------------
 
 
-class LazyModeLoader:
-    """Wraps the loader of a module imported under lazy_mode: ``exec_module`` only defers."""
+class LazyModeLoader(WrappingLoader):
+    """Wraps the loader of a module imported under lazy_mode: ``exec_module`` only defers.
+
+    Unlike other wrappers it hands the original loader back before the module runs (it does
+    not run it), so it overrides ``exec_module`` rather than ``run``.
+    """
 
     def __init__(self, original: object) -> None:
-        self.original = original
+        super().__init__(original)
         self._created: ModuleType | None = None
 
     def create_module(self, spec: ModuleSpec) -> ModuleType | None:
-        create = getattr(self.original, "create_module", None)
-        module = create(spec) if create is not None else None
+        module = super().create_module(spec)
         self._created = module
         return module
 
@@ -777,11 +786,6 @@ class LazyModeLoader:
         frame = user_frame()
         where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "<unknown>"
         _make_pending(module, spec.name, spec, where)  # the router takes its lock if it must
-
-    def __getattr__(self, name: str) -> object:
-        if name in ("original", "_created"):
-            raise AttributeError(name)
-        return getattr(self.original, name)
 
 
 def _imported_by_user(name: str) -> bool:

@@ -228,9 +228,7 @@ class WrappingLoader:
         innermost one to finish restores the loader that no importcraft wrapper wraps, so that no
         wrapper stays on the module once its hook is removed.
         """
-        original = self.original
-        while isinstance(original, WrappingLoader):
-            original = original.original
+        original = unwrap(self.original)
         spec = getattr(module, "__spec__", None)
         replacement = sys.modules.get(spec.name if spec is not None else module.__name__)
         if replacement is None or replacement is module:
@@ -246,11 +244,7 @@ class WrappingLoader:
 
     def _wraps_me(self, loader: object) -> bool:
         """Whether ``loader`` is this wrapper or a wrapper around it."""
-        while isinstance(loader, WrappingLoader):
-            if loader is self:
-                return True
-            loader = loader.original
-        return False
+        return unwrap(loader, until=self) is self
 
     def __getattr__(self, name: str) -> object:
         # Only reached for names the wrapper lacks: behave like the wrapped loader.
@@ -267,3 +261,18 @@ def wrap_loader(spec: ModuleSpec, make: Callable[[object], WrappingLoader]) -> M
     if spec.loader is not None:
         spec.loader = make(spec.loader)  # type: ignore[assignment]
     return spec
+
+
+def unwrap(
+    loader: object,
+    kinds: type | tuple[type, ...] = WrappingLoader,
+    until: object = None,
+) -> object:
+    """The loader inside ``loader``'s wrappers of ``kinds`` (every :class:`WrappingLoader`).
+
+    Stops early at ``until`` if it is one of them (``unwrap(x, until=w) is w``: ``x`` is ``w``
+    or wraps it).
+    """
+    while loader is not until and isinstance(loader, kinds):
+        loader = loader.original  # type: ignore[attr-defined]
+    return loader

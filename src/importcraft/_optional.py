@@ -64,8 +64,7 @@ def _import(name: str) -> ModuleType:
         module is not None
         and lazy is not None
         and lazy.is_lazy(module)
-        and getattr(module, "__spec__", None) is None  # check=True found it at declaration
-        and not _findable(name)
+        and not lazy.findable(module)
     ):
         raise ModuleNotFoundError(
             f"No module named {name!r} (sys.modules holds a lazy placeholder for it, "
@@ -73,22 +72,6 @@ def _import(name: str) -> ModuleType:
             name=name,
         )
     return importlib.import_module(name)
-
-
-def _findable(name: str) -> bool:
-    """Whether a finder of ``sys.meta_path`` has a spec for ``name``, importing no module."""
-    parent_name, _, _ = name.rpartition(".")
-    path = None
-    if parent_name:
-        parent = _import(parent_name)  # Python imports a package before its submodules
-        path = getattr(parent, "__path__", None)
-        if path is None:
-            return False
-    for finder in list(sys.meta_path):
-        find_spec = getattr(finder, "find_spec", None)
-        if find_spec is not None and find_spec(name, path, None) is not None:
-            return True
-    return False
 
 
 def optional(name: str) -> ModuleType | None:

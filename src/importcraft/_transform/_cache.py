@@ -34,8 +34,8 @@ A file whose header does not match, or whose code does not unmarshal, is ignored
 Code read from the cache gets the source's current path as ``co_filename`` (the tree may have
 moved since it was written), as importlib does for ``.pyc`` files. Writes go to a temporary
 file moved into place, with the source's permission bits (as importlib's); temporary files of
-the same entry left by a process that died while writing are removed when the entry is next
-written.
+the same entry left by a process that died while writing (older than a minute: a younger one may
+belong to a writer still at work) are removed when another process next writes the entry.
 """
 
 from __future__ import annotations
@@ -66,6 +66,10 @@ _STAT = struct.Struct("<qQq")  # source mtime_ns, source size, when the entry wa
 # Wider than any file system's timestamp granularity (FAT's is 2 s): a source modified less
 # than this before its hash was taken may change again without its mtime moving.
 RACY_NS = 3_000_000_000
+# A temporary file this old is an orphan (its writer died): writing an entry takes milliseconds.
+ORPHAN_AGE_NS = 60_000_000_000
+# Folder -> the temporary files it held when this process first wrote an entry there.
+_temporaries: dict[str, list[str]] = {}
 
 Stat = tuple[int, int, int]  # (mtime_ns, size, st_mode) of the source
 
@@ -278,18 +282,29 @@ def write(path: str, key: str, stat: Stat, source: bytes, code: CodeType) -> boo
 def _remove_orphans(folder: str, prefix: str) -> None:
     """Remove the temporary files of one entry (``prefix``) left by writers that died.
 
-    A writer still at work in another process loses its file too; its ``os.replace`` then
-    fails, which only means that process does not write the entry (this one does).
+    The folder is listed once per process, at its first write (listing it at every write
+    would make caching a package of n modules cost n² directory reads); the temporary files
+    seen then are kept, and each write looks only at those of its own entry. A temporary file
+    younger than ``ORPHAN_AGE_NS`` may belong to a writer still at work in another process:
+    it is left alone (a later process removes it if it really is an orphan).
     """
-    try:
-        with os.scandir(folder) as entries:
-            orphans = [
-                e.path for e in entries if e.name.startswith(prefix) and e.name.endswith(".tmp")
-            ]
-    except OSError:
-        return
-    for orphan in orphans:
+    names = _temporaries.get(folder)
+    if names is None:
         try:
-            os.unlink(orphan)
+            with os.scandir(folder) as entries:
+                names = [e.name for e in entries if e.name.endswith(".tmp")]
         except OSError:
-            pass
+            names = []
+        _temporaries[folder] = names
+    mine = [name for name in names if name.startswith(prefix)]
+    if not mine:
+        return
+    _temporaries[folder] = [name for name in names if not name.startswith(prefix)]
+    old = time.time_ns() - ORPHAN_AGE_NS
+    for name in mine:
+        orphan = os.path.join(folder, name)
+        try:
+            if os.stat(orphan).st_mtime_ns < old:
+                os.unlink(orphan)
+        except OSError:
+            pass  # gone already, or not ours to remove

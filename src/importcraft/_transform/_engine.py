@@ -346,7 +346,7 @@ class TransformLoader(WrappingLoader):
                 "transformed (not cached: a transformer has no cache_key and the source of its "
                 "module could not be read)"
             )
-        elif sys.dont_write_bytecode and _cache.cache_info()["directory"] is None:
+        elif sys.dont_write_bytecode and _cache._directory is None:
             _status[fullname] = (
                 "transformed (not cached: sys.dont_write_bytecode is set; set "
                 f"{_cache.ENV_DIRECTORY} to cache anyway)"
