@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import sys
 import threading
+import traceback
 import types
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader
@@ -397,4 +398,4 @@ def test_hooks_can_come_and_go_while_other_threads_import(tree: Any) -> None:
     stop.set()
     for thread in threads:
         thread.join()
-    assert errors == []
+    assert errors == [], "".join(traceback.format_exception(errors[0]))
