@@ -87,6 +87,8 @@ class Router:
         # How many keyed rules share each top-level name: the whole miss path is one lookup here.
         self._tops: dict[str, int] = {}
         self._count = 0
+        # Policy rules, which may refuse a probe: while there are any, walks must be endable.
+        self._policies = 0
         self._cache_clearers: dict[Callable[[], None], None] = {}  # an ordered set
         self._local = _local()
         # (entries covering a name) -> what to run for it: see _plan. Emptied when rules change,
@@ -209,7 +211,7 @@ class Router:
         ):
             return False
         # Returning None would let the finders after the router find the module.
-        return _state.end_lookup_after(self, frame)
+        return _state.end_walk(frame)
 
     def rules_for(self, fullname: str) -> list[Rule]:
         """The rules covering ``fullname``, most specific first."""
@@ -282,6 +284,7 @@ class Router:
             for rule in new:
                 self._index(rule)
             self._plans = {}
+            _state.set_walk_ending(self._policies > 0)
             if self._count:
                 _state.insert_meta_path_finder(self)
             else:
@@ -298,6 +301,7 @@ class Router:
     def _index(self, rule: Rule) -> None:
         # Readers never lock: each table entry is an immutable tuple swapped in one assignment.
         self._count += 1
+        self._policies += rule.stage == POLICY
         key = rule.key
         if key is None:
             self._anywhere = (rule, *self._anywhere)
@@ -313,6 +317,7 @@ class Router:
             if any(r is rule for r in self._anywhere):
                 self._anywhere = tuple(r for r in self._anywhere if r is not rule)
                 self._count -= 1
+                self._policies -= rule.stage == POLICY
             return
         table = self._exact if rule.exact else self._prefix
         before = table.get(key, ())
@@ -320,6 +325,7 @@ class Router:
         if len(after) == len(before):
             return
         self._count -= 1
+        self._policies -= rule.stage == POLICY
         if after:
             table[key] = after
         else:
@@ -338,11 +344,12 @@ class Router:
             self._anywhere,
             self._tops.copy(),
             self._count,
+            self._policies,
             self._cache_clearers.copy(),
         )
 
         def restore() -> None:
-            exact, prefix, self._anywhere, tops, self._count, clearers = saved
+            exact, prefix, self._anywhere, tops, self._count, self._policies, clearers = saved
             self._plans = {}
             # Restored in place: the dicts are the objects find_spec reads.
             _refill(self._exact, exact)
