@@ -123,8 +123,8 @@ class Router:
             return None
         policies, resolvers, fallbacks, decorators = self._plan(fullname)
         try:
-            for rule in policies:
-                rule.check(fullname)
+            if policies:
+                self.check(fullname)
         except ImportBlockedError as exc:
             if exc.name == fullname and self._end_probe():
                 return None
@@ -151,6 +151,16 @@ class Router:
                     return None
                 raise
         return spec
+
+    def check(self, fullname: str) -> None:
+        """Raise the error of the first policy rule (most specific first) refusing ``fullname``.
+
+        What the router asks before it looks for a name; for code that must apply the
+        policies to a module found another way (a lazy module's first use, modules loaded
+        before the policies were installed).
+        """
+        for rule in self._plan(fullname)[0]:
+            rule.check(fullname)
 
     def _plan(self, fullname: str) -> _Plan:
         """The rules covering ``fullname``, split by stage, each stage in the order it runs.
