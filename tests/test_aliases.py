@@ -485,7 +485,7 @@ def test_a_deprecation_leaves_other_names_to_the_module_class_own_lookup() -> No
     with pytest.warns(DeprecationWarning, match=r"^fastlib\.A is deprecated$"):
         assert fastlib.A == 5
     del fastlib.A
-    with pytest.raises(AttributeError), pytest.warns(DeprecationWarning):
+    with pytest.raises(AttributeError), pytest.warns(DeprecationWarning, match="fastlib.A"):
         fastlib.A
 
 

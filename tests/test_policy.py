@@ -447,7 +447,8 @@ def test_threads_probe_blocked_names_while_others_import(tree: Any) -> None:
     for thread in probers:
         thread.join()
     assert errors == []
-    assert probes and set(probes) == {None}
+    assert probes
+    assert set(probes) == {None}
 
 
 def test_sys_meta_path_is_a_plain_list_again_without_a_policy() -> None:

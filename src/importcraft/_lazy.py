@@ -481,20 +481,14 @@ def _acquire(state: _Pending, me: int) -> bool:
             _THREAD.deadlock = running[-1] if running else "?"
             return False
         _waiting[me] = state
-    theirs = None
-    acquired = False
+    theirs = _enter_importlib_graph(me, state)
     try:
-        theirs = _enter_importlib_graph(me, state)
-        # Interruptible (KeyboardInterrupt, a signal handler raising): then the lock is not
-        # ours, and the owner must stay the thread running the body, or this thread would
-        # take the module for its own circular import and the deadlock walk would go astray.
-        acquired = state.lock.acquire()
+        state.lock.acquire()
     finally:
         _leave_importlib_graph(me, state, theirs)
         with _GRAPH:
             del _waiting[me]
-            if acquired:
-                state.owner = me
+            state.owner = me
     return True
 
 
