@@ -12,7 +12,7 @@ import sys
 
 from . import _state
 from ._errors import ImportBlockedError, ImportcraftWarning
-from ._names import check_module_name
+from ._names import check_module_name, is_module_name
 from ._router import DECORATE, POLICY, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -343,7 +343,7 @@ def _distribution_modules(name: str) -> list[str] | None:
         return None
     declared = (dist.read_text("top_level.txt") or "").split()
     if declared:
-        return [module for module in declared if _is_module_name(module)]
+        return [module for module in declared if is_module_name(module)]
     # No top_level.txt (most wheels built without setuptools): what its files show, as
     # importlib.metadata.packages_distributions() infers it.
     found: set[str] = set()
@@ -355,12 +355,6 @@ def _distribution_modules(name: str) -> list[str] | None:
             top, dot, suffix = parts[0].partition(".")
             if not dot or suffix.split(".")[-1] not in ("py", "so", "pyd", "pyc"):
                 continue
-        if _is_module_name(top):
+        if is_module_name(top):
             found.add(top)
     return sorted(found)
-
-
-def _is_module_name(name: str) -> bool:
-    import keyword
-
-    return name.isidentifier() and not keyword.iskeyword(name)

@@ -180,7 +180,7 @@ def set_walk_ending(on: bool) -> None:
     with LOCK:
         _ending_walks = on
         if on != isinstance(sys.meta_path, MetaPath):
-            sys.meta_path = _meta_path(list.__iter__(sys.meta_path))
+            sys.meta_path = _meta_path(sys.meta_path[:])
 
 
 def end_walk(lookup: FrameType) -> bool:
