@@ -144,7 +144,7 @@ _state.add_snapshotter(_snapshot)
 
 
 def _targets(old: str) -> list[str]:
-    return [r.new for r in ROUTER._prefix.get(old, ()) if isinstance(r, AliasRule)]
+    return [r.new for r in ROUTER.prefix_rules(old) if isinstance(r, AliasRule)]
 
 
 def _next_aliases(name: str, old: str) -> list[str]:

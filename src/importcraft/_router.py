@@ -231,6 +231,10 @@ class Router:
         """The rules registered for exactly ``name`` (not by prefix), newest first."""
         return self._exact.get(name, ())
 
+    def prefix_rules(self, key: str) -> tuple[Rule, ...]:
+        """The rules registered for ``key`` and the names under it (not exactly), newest first."""
+        return self._prefix.get(key, ())
+
     def all_rules(self) -> list[Rule]:
         """Every registered rule."""
         tables = (*self._exact.values(), *self._prefix.values(), self._anywhere)
