@@ -17,6 +17,7 @@ from ._router import DECORATE, POLICY, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
@@ -106,14 +107,11 @@ class AllowOnlyRule(PolicyRule):
 
     def listed(self, fullname: str) -> bool:
         """Whether ``fullname`` is allowed by name: listed, under or above a listed name."""
-        if fullname in self.ancestors or fullname in self.allowed:
-            return True
-        cut = fullname.rfind(".")
-        while cut > 0:
-            if fullname[:cut] in self.allowed:
-                return True
-            cut = fullname.rfind(".", 0, cut)
-        return fullname.partition(".")[0] == "importcraft"
+        return (
+            fullname in self.ancestors
+            or _under(fullname, self.allowed)
+            or fullname.partition(".")[0] == "importcraft"
+        )
 
     def check(self, fullname: str) -> None:
         if self.listed(fullname):
@@ -178,10 +176,13 @@ def _stdlib_locations() -> tuple[str, ...]:
 
 def _describe(call: str, names: tuple[str, ...], extra: str = "") -> str:
     """``call('a', 'b')``, shortened for long lists: a description is kept, and read, whole."""
+    return f"{call}({_listing(names, ', ... ({:,} more)')}{extra})"
+
+
+def _listing(names: Sequence[str], more: str = " and {:,} more") -> str:
+    """The first few of ``names``, quoted, then ``more`` formatted with how many are left."""
     shown = ", ".join(repr(n) for n in names[:_SHOWN])
-    if len(names) > _SHOWN:
-        shown += f", ... ({len(names) - _SHOWN:,} more)"
-    return f"{call}({shown}{extra})"
+    return shown + (more.format(len(names) - _SHOWN) if len(names) > _SHOWN else "")
 
 
 _SHOWN = 10
@@ -250,20 +251,17 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
 
 def _imported_under(names: frozenset[str]) -> list[str]:
     """The modules in ``sys.modules`` that are one of ``names`` or under one of them."""
-    found = []
-    for module_name in list(sys.modules):
-        cut = len(module_name)
-        while cut > 0:
-            if module_name[:cut] in names:
-                found.append(module_name)
-                break
-            cut = module_name.rfind(".", 0, cut)
-    return found
+    return [module_name for module_name in list(sys.modules) if _under(module_name, names)]
 
 
-def _listing(names: list[str]) -> str:
-    shown = ", ".join(repr(n) for n in names[:_SHOWN])
-    return shown + (f" and {len(names) - _SHOWN:,} more" if len(names) > _SHOWN else "")
+def _under(fullname: str, names: frozenset[str]) -> bool:
+    """Whether ``fullname`` is one of ``names`` or under one of them."""
+    cut = len(fullname)
+    while cut > 0:
+        if fullname[:cut] in names:
+            return True
+        cut = fullname.rfind(".", 0, cut)
+    return False
 
 
 def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _state.Hook:
