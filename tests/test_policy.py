@@ -242,6 +242,25 @@ def test_allow_only_takes_a_distribution_name(tree: Any) -> None:
         import nspace.other  # a module name stands for itself, not its distribution's namespace  # noqa: F401
 
 
+def test_allow_only_of_an_importable_module_does_not_look_up_its_distribution(tree: Any) -> None:
+    # The distribution lookup scans sys.path's metadata: a name that is a module is taken as
+    # that module, without it (a distribution of the same name adds nothing).
+    root = tree(
+        {
+            "selfnamed-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: selfnamed\n"
+            "Version: 1.0\n",
+            "selfnamed-1.0.dist-info/top_level.txt": "selfnamed\nselfnamed_extra\n",
+            "selfnamed/__init__.py": "",
+            "selfnamed_extra.py": "",
+        }
+    )
+    sys.path.insert(0, str(root))
+    importcraft.allow_only("selfnamed")
+    importlib.import_module("selfnamed")
+    with pytest.raises(importcraft.ImportBlockedError, match="'selfnamed_extra' is blocked"):
+        importlib.import_module("selfnamed_extra")
+
+
 def test_allow_only_refuses_a_name_that_is_neither_module_nor_distribution() -> None:
     with pytest.raises(
         ValueError, match=r"allow_only\(\) name 'no-such-dist' .* installed distrib"

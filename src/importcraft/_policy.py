@@ -269,7 +269,8 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
 
     ``names`` are allowed with everything under them (and the packages above them, which Python
     must import first). A name may also be a distribution's (what ``pip install`` takes):
-    ``allow_only("attrs")`` allows the modules attrs installs, ``attr`` and ``attrs``. With
+    ``allow_only("PyYAML")`` allows the module PyYAML installs, ``yaml``; a name that is an
+    importable module stands for that module only. With
     ``stdlib=True`` a module counts as standard only if it comes from the standard library's
     directories (or is built in): a ``winreg.py`` of one's own on Linux is refused. With
     ``stdlib=False`` the standard library is refused too. Modules already imported are not
@@ -319,6 +320,8 @@ def _import_names(names: tuple[str, ...]) -> frozenset[str]:
                 ) from None
             found.update(provided)
         else:
+            if _importable(name.partition(".")[0]):
+                continue  # a module stands for itself: no sys.path scan for metadata
             # A module of a namespace distribution (zope.interface, whose top_level.txt says
             # zope) stands for itself, not for the whole namespace.
             found.update(
@@ -327,6 +330,18 @@ def _import_names(names: tuple[str, ...]) -> frozenset[str]:
                 if not name.startswith(module + ".")
             )
     return frozenset(found)
+
+
+def _importable(top: str) -> bool:
+    """Whether the top-level module ``top`` is imported or can be found (nothing is imported)."""
+    if top in sys.modules:
+        return True
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):  # refused by a policy, or a finder's own trouble
+        return False
 
 
 def _distribution_modules(name: str) -> list[str] | None:
