@@ -487,6 +487,8 @@ def test_a_deprecation_leaves_other_names_to_the_module_class_own_lookup() -> No
     del fastlib.A
     with pytest.raises(AttributeError), pytest.warns(DeprecationWarning, match="fastlib.A"):
         fastlib.A
+    with pytest.raises(AttributeError):
+        del fastlib.A
 
 
 def test_deprecating_an_attribute_of_a_pending_lazy_module_does_not_load_it() -> None:

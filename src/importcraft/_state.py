@@ -157,10 +157,6 @@ class MetaPath(list):  # type: ignore[type-arg]
                 walk.end = False
                 return
 
-    def __repr__(self) -> str:
-        # Shown as the list it stands for: code printing sys.meta_path sees the finders.
-        return list.__repr__(self)
-
 
 # Whether sys.meta_path is to be a MetaPath (see end_walk), set by the router.
 _ending_walks = False
