@@ -6,6 +6,7 @@ import importlib
 import subprocess
 import sys
 import textwrap
+import types
 import warnings
 from typing import Any
 
@@ -465,3 +466,37 @@ def test_a_deprecated_alias_removed_inside_isolated_is_back_after_it() -> None:
     assert oldlib is sys.modules["newlib"]
     with pytest.raises(ValueError, match="makes a cycle"):
         importcraft.alias("newlib", "oldlib")  # the cycle check sees the alias again
+
+
+def test_a_deprecation_leaves_other_names_to_the_module_class_own_lookup() -> None:
+    importcraft.virtual({"fastlib": "A = 1\nB = 2\n"})
+    import fastlib
+
+    importcraft.deprecate_attribute(fastlib, "A")
+    cls = type(fastlib)
+    # No __getattribute__ of its own: reads of B stay in C; A is served by a property.
+    assert cls.__getattribute__ is types.ModuleType.__getattribute__
+    assert isinstance(vars(cls)["A"], property)
+    assert "deprecations of fastlib" in cls.__name__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fastlib.B == 2
+    fastlib.A = 5
+    with pytest.warns(DeprecationWarning, match=r"^fastlib\.A is deprecated$"):
+        assert fastlib.A == 5
+    del fastlib.A
+    with pytest.raises(AttributeError), pytest.warns(DeprecationWarning, match="fastlib.A"):
+        fastlib.A
+    with pytest.raises(AttributeError):
+        del fastlib.A
+
+
+def test_deprecating_an_attribute_of_a_pending_lazy_module_does_not_load_it() -> None:
+    importcraft.virtual({"lazydep": "import sys\nsys.lazydep_ran = True\nOLD = 1\n"})
+    module = importcraft.lazy_import("lazydep")
+    importcraft.deprecate_attribute("lazydep", "OLD")
+    assert importcraft.is_lazy(module)
+    assert not hasattr(sys, "lazydep_ran")
+    with pytest.warns(DeprecationWarning, match=r"^lazydep\.OLD is deprecated$"):
+        assert module.OLD == 1
+    del sys.lazydep_ran  # type: ignore[attr-defined]

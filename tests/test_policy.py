@@ -242,6 +242,25 @@ def test_allow_only_takes_a_distribution_name(tree: Any) -> None:
         import nspace.other  # a module name stands for itself, not its distribution's namespace  # noqa: F401
 
 
+def test_allow_only_of_an_importable_module_does_not_look_up_its_distribution(tree: Any) -> None:
+    # The distribution lookup scans sys.path's metadata: a name that is a module is taken as
+    # that module, without it (a distribution of the same name adds nothing).
+    root = tree(
+        {
+            "selfnamed-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: selfnamed\n"
+            "Version: 1.0\n",
+            "selfnamed-1.0.dist-info/top_level.txt": "selfnamed\nselfnamed_extra\n",
+            "selfnamed/__init__.py": "",
+            "selfnamed_extra.py": "",
+        }
+    )
+    sys.path.insert(0, str(root))
+    importcraft.allow_only("selfnamed")
+    importlib.import_module("selfnamed")
+    with pytest.raises(importcraft.ImportBlockedError, match="'selfnamed_extra' is blocked"):
+        importlib.import_module("selfnamed_extra")
+
+
 def test_allow_only_refuses_a_name_that_is_neither_module_nor_distribution() -> None:
     with pytest.raises(
         ValueError, match=r"allow_only\(\) name 'no-such-dist' .* installed distrib"
@@ -350,19 +369,110 @@ def test_a_probe_inside_another_lookup_leaves_that_lookup_whole() -> None:
 
         def find_spec(self, fullname: str, path: object, target: object = None) -> None:
             if fullname == "outer_trigger":
-                try:
-                    seen.append(importlib.util.find_spec("walled"))
-                except ModuleNotFoundError as exc:
-                    seen.append(type(exc))
+                seen.append(importlib.util.find_spec("walled"))
 
     class Last:
         def find_spec(self, fullname: str, path: object, target: object = None) -> None:
             if fullname == "outer_trigger":
                 seen.append("asked last")
 
-    sys.meta_path = [*sys.meta_path, Probing(), Last()]
+    sys.meta_path.extend([Probing(), Last()])
     with pytest.raises(ModuleNotFoundError):
         import outer_trigger  # noqa: F401
-    # Ending the nested walk would have ended the outer one too: it gets the error instead.
-    assert seen == [importcraft.ImportBlockedError, "asked last"]
+    # The nested probe ended its own walk only: the outer one went on to the last finder.
+    assert seen == [None, "asked last"]
     assert importlib.util.find_spec("walled") is None
+
+
+def test_a_probe_leaves_a_held_meta_path_whole() -> None:
+    importcraft.virtual({"walled": ""})
+    importcraft.block("walled")
+    held = sys.meta_path
+    finders = list(held)
+    assert importlib.util.find_spec("walled") is None
+    assert list(held) == finders
+    assert sys.meta_path is held
+
+
+def test_a_probe_does_not_cut_short_a_walk_over_distributions() -> None:
+    import importlib.metadata
+
+    class Dist(importlib.metadata.Distribution):
+        def read_text(self, filename: str) -> str | None:
+            return "Name: probe-sentinel\n" if filename == "METADATA" else None
+
+        def locate_file(self, path: Any) -> Any:
+            return Path(str(path))
+
+    class LastFinder:
+        def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+            return None
+
+        def find_distributions(self, context: object = None) -> list[Dist]:
+            return [Dist()]
+
+    sys.meta_path.append(LastFinder())
+    importcraft.virtual({"walled": ""})
+    importcraft.block("walled")
+    names = []
+    for dist in importlib.metadata.distributions():
+        assert importlib.util.find_spec("walled") is None
+        names.append(dist.metadata["Name"])
+    assert "probe-sentinel" in names
+
+
+def test_a_probe_through_a_meta_path_of_ones_own_raises_instead() -> None:
+    importcraft.virtual({"walled": ""})
+    importcraft.block("walled")
+    sys.meta_path = list(sys.meta_path)
+    # The walk of a plain list cannot be ended: the refusal is the only way to stop it.
+    with pytest.raises(importcraft.ImportBlockedError):
+        importlib.util.find_spec("walled")
+
+
+def test_threads_probe_blocked_names_while_others_import(tree: Any) -> None:
+    import threading
+
+    count = 40
+    files = {f"threaded_{i}.py": f"value = {i}" for i in range(count)}
+    sys.path.insert(0, str(tree(files)))
+    importcraft.virtual({"walled": ""})
+    importcraft.block("walled")
+    errors: list[BaseException] = []
+    probes: list[object] = []
+    done = threading.Event()
+
+    def probe() -> None:
+        try:
+            while not done.is_set():
+                probes.append(importlib.util.find_spec("walled"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    def load(start: int) -> None:
+        try:
+            for i in range(start, count, 2):
+                assert importlib.import_module(f"threaded_{i}").value == i
+        except BaseException as exc:
+            errors.append(exc)
+
+    probers = [threading.Thread(target=probe) for _ in range(2)]
+    loaders = [threading.Thread(target=load, args=(i,)) for i in range(2)]
+    for thread in probers + loaders:
+        thread.start()
+    for thread in loaders:
+        thread.join()
+    done.set()
+    for thread in probers:
+        thread.join()
+    assert errors == []
+    assert probes
+    assert set(probes) == {None}
+
+
+def test_sys_meta_path_is_a_plain_list_again_without_a_policy() -> None:
+    hook = importcraft.block("walled")
+    assert type(sys.meta_path) is not list
+    hook.remove()
+    importcraft.virtual({"walled": ""})
+    assert type(sys.meta_path) is list

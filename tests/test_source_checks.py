@@ -181,7 +181,7 @@ def test_kinds_literal_is_still_accepted() -> None:
     assert importlib.import_module("good.thing").x == 1
 
 
-@pytest.mark.parametrize("children", ["ab", ["a.b"], ["bad-name"], [3]])
+@pytest.mark.parametrize("children", ["ab", ["a.b"], ["bad-name"], [3], ["class"]])
 def test_submodules_that_are_not_names_are_refused_when_listed(children: Any) -> None:
     import pkgutil
 

@@ -144,7 +144,7 @@ _state.add_snapshotter(_snapshot)
 
 
 def _targets(old: str) -> list[str]:
-    return [r.new for r in ROUTER._prefix.get(old, ()) if isinstance(r, AliasRule)]
+    return [r.new for r in ROUTER.prefix_rules(old) if isinstance(r, AliasRule)]
 
 
 def _next_aliases(name: str, old: str) -> list[str]:
@@ -310,8 +310,9 @@ class _Deprecated:
     Reading an attribute from outside (``module.name``, ``from module import name``) goes
     through the module's class, while the module's own code reads its globals from its
     ``__dict__`` directly. So the deprecated attributes stay in ``__dict__``, where the module's
-    functions find them, and a subclass of the module's class made for this module warns in
-    ``__getattribute__`` for the names in ``table`` only.
+    functions find them, and a subclass of the module's class made for this module holds one
+    ``property`` per deprecated name: a data descriptor on the type wins over the instance
+    ``__dict__``, and every other name is read at C speed, as before.
     """
 
     __slots__ = ("cls", "module", "original", "table")
@@ -320,20 +321,38 @@ class _Deprecated:
         self.module = module
         self.original = type(module)
         self.table: dict[str, _Deprecation] = {}
-        table = self.table
-        base = self.original
-
-        def __getattribute__(self: ModuleType, name: str) -> object:
-            entry = table.get(name)
-            if entry is None:
-                return base.__getattribute__(self, name)
-            return entry.read(self, base)
-
-        self.cls = type(
-            base.__name__,
-            (base,),
-            {"__getattribute__": __getattribute__, "__module__": base.__module__},
+        name = ModuleType.__getattribute__(module, "__name__")
+        self.cls: type[ModuleType] = type(
+            f"{self.original.__name__}[deprecations of {name}]",
+            (self.original,),
+            {"__module__": self.original.__module__, "__slots__": ()},
         )
+
+    def sync(self) -> None:
+        """Give the class one property for each name in the table, and none for others."""
+        cls, table = self.cls, self.table
+        for name in [n for n, v in vars(cls).items() if isinstance(v, property)]:
+            if name not in table:
+                delattr(cls, name)
+        for name in table:
+            if not isinstance(vars(cls).get(name), property):
+                setattr(cls, name, _deprecated_property(name, table))
+
+
+def _deprecated_property(name: str, table: dict[str, _Deprecation]) -> property:
+    def read(module: ModuleType) -> object:
+        return table[name].read(module)
+
+    def write(module: ModuleType, value: object) -> None:
+        vars(module)[name] = value
+
+    def delete(module: ModuleType) -> None:
+        try:
+            del vars(module)[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    return property(read, write, delete)
 
 
 # id(module) -> its deprecations, for the modules that have some now.
@@ -351,6 +370,7 @@ def _snapshot_deprecations() -> Callable[[], None]:
         for key, (state, table) in saved.items():
             state.table.clear()
             state.table.update(table)
+            state.sync()
             state.module.__class__ = state.cls
             _DEPRECATED[key] = state
 
@@ -370,13 +390,21 @@ class _Deprecation:
         self.category = category
         self.resolved: object = _MISSING
 
-    def read(self, module: ModuleType, base: type[ModuleType]) -> object:
+    def read(self, module: ModuleType) -> object:
         from ._frames import warn_at_user
 
         warn_at_user(self.message, self.category)
         if self.replacement is None:
             # The value the module holds now: its own code may have rebound the global.
-            return base.__getattribute__(module, self.name)
+            namespace = vars(module)
+            if self.name in namespace:
+                return namespace[self.name]
+            getter = namespace.get("__getattr__")
+            if getter is not None:
+                return getter(self.name)
+            raise AttributeError(
+                f"module {module.__name__!r} has no attribute {self.name!r}", name=self.name
+            )
         if self.resolved is _MISSING:
             self.resolved = resolve_reference(self.replacement)
         return self.resolved
@@ -467,6 +495,7 @@ def deprecate_attribute(
             _DEPRECATED[id(target_module)] = state
         entry = _Deprecation(name, replacement, message, category)
         state.table[name] = entry
+        state.sync()
         applied.append((target_module, entry))
 
     def unapply() -> None:
@@ -476,6 +505,7 @@ def deprecate_attribute(
                 continue
             if state.table.get(name) is entry:
                 del state.table[name]
+                state.sync()
             if not state.table:
                 if type(target_module) is state.cls:
                     target_module.__class__ = state.original
@@ -483,6 +513,11 @@ def deprecate_attribute(
         # ``applied`` is kept: isolated() may bring this hook (and these entries) back.
 
     target_module = sys.modules.get(module_name) if isinstance(module, str) else module
+    lazy = sys.modules.get("importcraft._lazy")
+    if lazy is not None and lazy.is_lazy(target_module):
+        # Its body has not run (reading its namespace would run it): the callback below
+        # applies the deprecation when it does.
+        target_module = None
     with _state.LOCK:
         if target_module is not None:
             apply(target_module)  # raises at once if there is nothing to deprecate

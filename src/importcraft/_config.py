@@ -554,7 +554,7 @@ def _evict_refused() -> None:
     """
     import sys
 
-    from ._router import POLICY, ROUTER
+    from ._router import ROUTER
 
     # sys.modules keeps the order modules finished loading in, and importcraft's __init__
     # imports nothing: what follows it (the program has not run yet) is importcraft's. Under
@@ -568,14 +568,9 @@ def _evict_refused() -> None:
     for name in names[start:]:
         if name == "importcraft" or name.startswith("importcraft."):
             continue
-        refused = False
-        for rule in ROUTER.rules_for(name):
-            if rule.stage == POLICY:
-                try:
-                    rule.check(name)
-                except ImportError:
-                    refused = True
-        if refused:
+        try:
+            ROUTER.check(name)
+        except ImportError:
             module = sys.modules.pop(name)
             parent, _, child = name.rpartition(".")
             # As a fresh interpreter would have it: `from parent import child` refused as well.

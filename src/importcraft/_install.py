@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from . import _state
-from ._names import check_module_name
+from ._names import check_module_name, is_module_name
 from ._router import FALLBACK, RESOLVE, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -126,9 +126,13 @@ class SourcePathFinder:
                 source, f"submodules({name!r})", children, "an iterable of names", self.package
             )
         for child in sorted(set(children)):
-            if not (isinstance(child, str) and child.isidentifier() and "." not in child):
+            if not (is_module_name(child) and "." not in child):
                 raise user_value_error(
-                    source, f"submodules({name!r})", child, "identifiers without dots", self.package
+                    source,
+                    f"submodules({name!r})",
+                    child,
+                    "module names without dots",
+                    self.package,
                 )
             fullname = f"{self.package}.{child}"
             spec = source.find_spec(fullname, f"{name}.{child}" if name else child)

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def is_module_name(name: object) -> bool:
+    """Whether ``name`` is a valid dotted module name (see :func:`check_module_name`)."""
+    return isinstance(name, str) and _fault(name) is None
+
+
 def check_module_name(name: object, what: str = "module name") -> str:
     """Return ``name`` if it is a valid dotted module name, else raise naming it and the fault.
 
@@ -13,27 +18,30 @@ def check_module_name(name: object, what: str = "module name") -> str:
     """
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a str, not {type(name).__name__}: {name!r}")
+    fault = _fault(name)
+    if fault is not None:
+        raise ValueError(f"{what} {name!r} is not a valid dotted module name: {fault}")
+    return name
+
+
+def _fault(name: str) -> str | None:
+    """What keeps ``name`` from being a dotted module name, or ``None``."""
     import keyword  # only at install time, never on the import path
 
     for part in name.split("."):
         if not part.isidentifier():
-            fault = "it has an empty part" if not part else f"{part!r} is not an identifier"
-            raise ValueError(f"{what} {name!r} is not a valid dotted module name: {fault}")
+            return "it has an empty part" if not part else f"{part!r} is not an identifier"
         if keyword.iskeyword(part):
-            raise ValueError(
-                f"{what} {name!r} is not a valid dotted module name: {part!r} is a keyword, "
-                "which no import statement can spell"
-            )
+            return f"{part!r} is a keyword, which no import statement can spell"
     if not name.isascii():
         # What the parser makes of each part is exactly what an import statement asks for.
         normal = ".".join(compile(p, "<module name>", "eval").co_names[0] for p in name.split("."))
         if normal != name:
-            raise ValueError(
-                f"{what} {name!r} is not a valid dotted module name: Python reads it as "
-                f"{normal!r} (identifiers are NFKC-normalised), so no import statement can "
-                f"spell it; use {normal!r}"
+            return (
+                f"Python reads it as {normal!r} (identifiers are NFKC-normalised), so no import "
+                f"statement can spell it; use {normal!r}"
             )
-    return name
+    return None
 
 
 def resolve_reference(reference: str) -> object:

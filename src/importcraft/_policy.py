@@ -12,11 +12,12 @@ import sys
 
 from . import _state
 from ._errors import ImportBlockedError, ImportcraftWarning
-from ._names import check_module_name
+from ._names import check_module_name, is_module_name
 from ._router import DECORATE, POLICY, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
@@ -110,14 +111,11 @@ class AllowOnlyRule(PolicyRule):
 
     def listed(self, fullname: str) -> bool:
         """Whether ``fullname`` is allowed by name: listed, under or above a listed name."""
-        if fullname in self.ancestors or fullname in self.allowed:
-            return True
-        cut = fullname.rfind(".")
-        while cut > 0:
-            if fullname[:cut] in self.allowed:
-                return True
-            cut = fullname.rfind(".", 0, cut)
-        return fullname.partition(".")[0] == "importcraft"
+        return (
+            fullname in self.ancestors
+            or _under(fullname, self.allowed)
+            or fullname.partition(".")[0] == "importcraft"
+        )
 
     def check(self, fullname: str) -> None:
         if self.listed(fullname):
@@ -182,10 +180,13 @@ def _stdlib_locations() -> tuple[str, ...]:
 
 def _describe(call: str, names: tuple[str, ...], extra: str = "") -> str:
     """``call('a', 'b')``, shortened for long lists: a description is kept, and read, whole."""
+    return f"{call}({_listing(names, ', ... ({:,} more)')}{extra})"
+
+
+def _listing(names: Sequence[str], more: str = " and {:,} more") -> str:
+    """The first few of ``names``, quoted, then ``more`` formatted with how many are left."""
     shown = ", ".join(repr(n) for n in names[:_SHOWN])
-    if len(names) > _SHOWN:
-        shown += f", ... ({len(names) - _SHOWN:,} more)"
-    return f"{call}({shown}{extra})"
+    return shown + (more.format(len(names) - _SHOWN) if len(names) > _SHOWN else "")
 
 
 _SHOWN = 10
@@ -254,20 +255,17 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
 
 def _imported_under(names: frozenset[str]) -> list[str]:
     """The modules in ``sys.modules`` that are one of ``names`` or under one of them."""
-    found = []
-    for module_name in list(sys.modules):
-        cut = len(module_name)
-        while cut > 0:
-            if module_name[:cut] in names:
-                found.append(module_name)
-                break
-            cut = module_name.rfind(".", 0, cut)
-    return found
+    return [module_name for module_name in list(sys.modules) if _under(module_name, names)]
 
 
-def _listing(names: list[str]) -> str:
-    shown = ", ".join(repr(n) for n in names[:_SHOWN])
-    return shown + (f" and {len(names) - _SHOWN:,} more" if len(names) > _SHOWN else "")
+def _under(fullname: str, names: frozenset[str]) -> bool:
+    """Whether ``fullname`` is one of ``names`` or under one of them."""
+    cut = len(fullname)
+    while cut > 0:
+        if fullname[:cut] in names:
+            return True
+        cut = fullname.rfind(".", 0, cut)
+    return False
 
 
 def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _state.Hook:
@@ -275,7 +273,8 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
 
     ``names`` are allowed with everything under them (and the packages above them, which Python
     must import first). A name may also be a distribution's (what ``pip install`` takes):
-    ``allow_only("attrs")`` allows the modules attrs installs, ``attr`` and ``attrs``. With
+    ``allow_only("PyYAML")`` allows the module PyYAML installs, ``yaml``; a name that is an
+    importable module stands for that module only. With
     ``stdlib=True`` a module counts as standard only if it comes from the standard library's
     directories (or is built in): a ``winreg.py`` of one's own on Linux is refused. With
     ``stdlib=False`` the standard library is refused too. Modules already imported are not
@@ -325,6 +324,8 @@ def _import_names(names: tuple[str, ...]) -> frozenset[str]:
                 ) from None
             found.update(provided)
         else:
+            if _importable(name.partition(".")[0]):
+                continue  # a module stands for itself: no sys.path scan for metadata
             # A module of a namespace distribution (zope.interface, whose top_level.txt says
             # zope) stands for itself, not for the whole namespace.
             found.update(
@@ -333,6 +334,18 @@ def _import_names(names: tuple[str, ...]) -> frozenset[str]:
                 if not name.startswith(module + ".")
             )
     return frozenset(found)
+
+
+def _importable(top: str) -> bool:
+    """Whether the top-level module ``top`` is imported or can be found (nothing is imported)."""
+    if top in sys.modules:
+        return True
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError):  # refused by a policy, or a finder's own trouble
+        return False
 
 
 def _distribution_modules(name: str) -> list[str] | None:
@@ -347,7 +360,7 @@ def _distribution_modules(name: str) -> list[str] | None:
         return None
     declared = (dist.read_text("top_level.txt") or "").split()
     if declared:
-        return [module for module in declared if _is_module_name(module)]
+        return [module for module in declared if is_module_name(module)]
     # No top_level.txt (most wheels built without setuptools): what its files show, as
     # importlib.metadata.packages_distributions() infers it.
     found: set[str] = set()
@@ -359,12 +372,6 @@ def _distribution_modules(name: str) -> list[str] | None:
             top, dot, suffix = parts[0].partition(".")
             if not dot or suffix.split(".")[-1] not in ("py", "so", "pyd", "pyc"):
                 continue
-        if _is_module_name(top):
+        if is_module_name(top):
             found.add(top)
     return sorted(found)
-
-
-def _is_module_name(name: str) -> bool:
-    import keyword
-
-    return name.isidentifier() and not keyword.iskeyword(name)

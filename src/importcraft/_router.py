@@ -87,6 +87,8 @@ class Router:
         # How many keyed rules share each top-level name: the whole miss path is one lookup here.
         self._tops: dict[str, int] = {}
         self._count = 0
+        # Policy rules, which may refuse a probe: while there are any, walks must be endable.
+        self._policies = 0
         self._cache_clearers: dict[Callable[[], None], None] = {}  # an ordered set
         self._local = _local()
         # (entries covering a name) -> what to run for it: see _plan. Emptied when rules change,
@@ -121,8 +123,8 @@ class Router:
             return None
         policies, resolvers, fallbacks, decorators = self._plan(fullname)
         try:
-            for rule in policies:
-                rule.check(fullname)
+            if policies:
+                self.check(fullname)
         except ImportBlockedError as exc:
             if exc.name == fullname and self._end_probe():
                 return None
@@ -149,6 +151,16 @@ class Router:
                     return None
                 raise
         return spec
+
+    def check(self, fullname: str) -> None:
+        """Raise the error of the first policy rule (most specific first) refusing ``fullname``.
+
+        What the router asks before it looks for a name; for code that must apply the
+        policies to a module found another way (a lazy module's first use, modules loaded
+        before the policies were installed).
+        """
+        for rule in self._plan(fullname)[0]:
+            rule.check(fullname)
 
     def _plan(self, fullname: str) -> _Plan:
         """The rules covering ``fullname``, split by stage, each stage in the order it runs.
@@ -209,7 +221,7 @@ class Router:
         ):
             return False
         # Returning None would let the finders after the router find the module.
-        return _state.end_lookup_after(self, frame)
+        return _state.end_walk(frame)
 
     def rules_for(self, fullname: str) -> list[Rule]:
         """The rules covering ``fullname``, most specific first."""
@@ -218,6 +230,10 @@ class Router:
     def exact_rules(self, name: str) -> tuple[Rule, ...]:
         """The rules registered for exactly ``name`` (not by prefix), newest first."""
         return self._exact.get(name, ())
+
+    def prefix_rules(self, key: str) -> tuple[Rule, ...]:
+        """The rules registered for ``key`` and the names under it (not exactly), newest first."""
+        return self._prefix.get(key, ())
 
     def all_rules(self) -> list[Rule]:
         """Every registered rule."""
@@ -282,6 +298,7 @@ class Router:
             for rule in new:
                 self._index(rule)
             self._plans = {}
+            _state.set_walk_ending(self._policies > 0)
             if self._count:
                 _state.insert_meta_path_finder(self)
             else:
@@ -298,6 +315,7 @@ class Router:
     def _index(self, rule: Rule) -> None:
         # Readers never lock: each table entry is an immutable tuple swapped in one assignment.
         self._count += 1
+        self._policies += rule.stage == POLICY
         key = rule.key
         if key is None:
             self._anywhere = (rule, *self._anywhere)
@@ -313,6 +331,7 @@ class Router:
             if any(r is rule for r in self._anywhere):
                 self._anywhere = tuple(r for r in self._anywhere if r is not rule)
                 self._count -= 1
+                self._policies -= rule.stage == POLICY
             return
         table = self._exact if rule.exact else self._prefix
         before = table.get(key, ())
@@ -320,6 +339,7 @@ class Router:
         if len(after) == len(before):
             return
         self._count -= 1
+        self._policies -= rule.stage == POLICY
         if after:
             table[key] = after
         else:
@@ -338,11 +358,12 @@ class Router:
             self._anywhere,
             self._tops.copy(),
             self._count,
+            self._policies,
             self._cache_clearers.copy(),
         )
 
         def restore() -> None:
-            exact, prefix, self._anywhere, tops, self._count, clearers = saved
+            exact, prefix, self._anywhere, tops, self._count, self._policies, clearers = saved
             self._plans = {}
             # Restored in place: the dicts are the objects find_spec reads.
             _refill(self._exact, exact)

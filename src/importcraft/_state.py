@@ -14,11 +14,11 @@ iteration keeps the old list object and sees a consistent snapshot.
 from __future__ import annotations
 
 import sys
-from _thread import RLock
+from _thread import RLock, _local
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
     from types import FrameType, ModuleType, TracebackType
     from typing import Any
 
@@ -128,43 +128,80 @@ def _contains(items: Iterable[object], item: object) -> bool:
     return any(x is item for x in items)
 
 
+class _WalkEnding(_local):
+    end = False  # the default for each thread
+
+
+_walk = _WalkEnding()
+
+
+class MetaPath(list):  # type: ignore[type-arg]
+    """``sys.meta_path`` while a rule may refuse a probe: a list whose walks can be ended.
+
+    A finder can refuse a name only by raising, which a probe (``importlib.util.find_spec``)
+    must not see, or by returning ``None``, after which the finders behind it are asked.
+    importlib walks ``sys.meta_path`` with ``for finder in meta_path``, which calls this
+    ``__iter__``: a walk resumes right after the finder it just asked returns, so a flag that
+    finder set just before returning is seen, and cleared, by exactly the walk that asked
+    (a nested walk in the same thread has ended, or consumed its own, before). No list
+    anyone holds is ever changed.
+    """
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[Any]:
+        walk = _walk
+        for finder in list.__iter__(self):
+            yield finder
+            if walk.end:
+                walk.end = False
+                return
+
+
+# Whether sys.meta_path is to be a MetaPath (see end_walk), set by the router.
+_ending_walks = False
+
+
+def _meta_path(finders: Iterable[object]) -> list[Any]:
+    return MetaPath(finders) if _ending_walks else list(finders)
+
+
+def set_walk_ending(on: bool) -> None:
+    """Make ``sys.meta_path`` a :class:`MetaPath` (``on``) or a plain list again.
+
+    Walks that are running keep the list they started with; a plain list costs imports
+    nothing, so it comes back once no rule can refuse.
+    """
+    global _ending_walks
+    with LOCK:
+        _ending_walks = on
+        if on != isinstance(sys.meta_path, MetaPath):
+            sys.meta_path = _meta_path(sys.meta_path[:])
+
+
+def end_walk(lookup: FrameType) -> bool:
+    """End the ``sys.meta_path`` walk of the frame ``lookup`` after the finder now asking.
+
+    The caller must return ``None`` right away. Refused (``False``) if that walk is not over
+    a :class:`MetaPath` (someone replaced ``sys.meta_path`` with a list of their own).
+    """
+    if not isinstance(lookup.f_locals.get("meta_path"), MetaPath):
+        return False
+    _walk.end = True
+    return True
+
+
 def insert_meta_path_finder(finder: object) -> None:
     """Put ``finder`` at the front of ``sys.meta_path`` unless it is already there."""
     with LOCK:
         if not _contains(sys.meta_path, finder):
-            sys.meta_path = [finder, *sys.meta_path]  # type: ignore[list-item]
+            sys.meta_path = _meta_path([finder, *sys.meta_path])
 
 
 def remove_meta_path_finder(finder: object) -> None:
     with LOCK:
         if _contains(sys.meta_path, finder):
-            sys.meta_path = [f for f in sys.meta_path if f is not finder]
-
-
-def end_lookup_after(finder: object, lookup: FrameType) -> bool:
-    """Make the ``sys.meta_path`` walk of the frame ``lookup`` stop after ``finder``.
-
-    A finder can refuse a name only by raising, which a probe (``importlib.util.find_spec``)
-    must not see, or by returning ``None``, after which the finders behind it are asked. So
-    the walk is ended: ``sys.meta_path`` becomes a copy, which every lookup starting from now
-    reads, and the list ``lookup`` is walking loses the finders after ``finder``. Refused
-    (``False``) when another walk may be reading that list, in this thread or another one.
-    """
-    with LOCK:
-        walked = sys.meta_path
-        index = next((i for i, f in enumerate(walked) if f is finder), None)
-        if index is None or lookup.f_locals.get("meta_path") is not walked:
-            return False
-        # The copy first: a walk that starts after it reads the copy, and one that started
-        # before it has a frame the loop below sees.
-        sys.meta_path = list(walked)
-        for frame in sys._current_frames().values():
-            while frame is not None:
-                if frame is not lookup and frame.f_code is lookup.f_code:
-                    return False
-                frame = frame.f_back  # type: ignore[assignment]
-        del walked[index + 1 :]
-        return True
+            sys.meta_path = _meta_path(f for f in sys.meta_path if f is not finder)
 
 
 def insert_path_hook(hook: Callable[[str], object]) -> None:
@@ -237,9 +274,11 @@ def _snapshot() -> Callable[[], None]:
         }
         cache = (sys.path_importer_cache, sys.path_importer_cache.copy())
         active = _active.copy()
+        ending_walks = _ending_walks
         extra = [snapshot() for snapshot in _snapshotters]
 
     def restore() -> None:
+        global _ending_walks
         # Hooks installed inside the block are removed properly first (newest first): some
         # change objects no snapshot covers, such as a module's attributes.
         for hook in reversed([h for h in _active if h not in active]):
@@ -249,6 +288,8 @@ def _snapshot() -> Callable[[], None]:
                 restore_extra()
             _active.clear()
             _active.update(active)
+            # The saved sys.meta_path object comes back below, a MetaPath exactly if this was on.
+            _ending_walks = ending_walks
             for attr, (original, contents) in lists.items():
                 original[:] = contents
                 setattr(sys, attr, original)

@@ -15,7 +15,7 @@ from importlib.machinery import (
 )
 
 from .._loaders import DirectoryPackageLoader
-from .._names import check_module_name
+from .._names import is_module_name
 from ._base import Source
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -57,8 +57,6 @@ class DirectorySource(Source):
         self._finders: dict[str, FileFinder] = {}
 
     def roots(self) -> list[str]:
-        import keyword
-
         names = set()
         try:
             entries = list(os.scandir(self.path))
@@ -71,7 +69,9 @@ class DirectorySource(Source):
                 name = next(
                     (entry.name[: -len(s)] for s in _SUFFIXES if entry.name.endswith(s)), ""
                 )
-            if name.isidentifier() and not keyword.iskeyword(name) and _spellable(name):
+            # A file such as ``ﬁle.py`` (NFKC: ``file``) is skipped, as no statement could
+            # import it, rather than failing the whole install.
+            if "." not in name and is_module_name(name):
                 names.add(name)
         return sorted(names)
 
@@ -123,15 +123,3 @@ class DirectorySource(Source):
 
     def __repr__(self) -> str:
         return f"DirectorySource({self.path!r})"
-
-
-def _spellable(name: str) -> bool:
-    """Whether an import statement can spell ``name``: a file such as ``ﬁle.py`` (NFKC: ``file``)
-    is skipped, as no statement could import it, rather than failing the whole install."""
-    if name.isascii():
-        return True
-    try:
-        check_module_name(name)
-    except ValueError:
-        return False
-    return True

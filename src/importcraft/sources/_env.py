@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from .._errors import ImportcraftError
+from .._names import is_module_name
 from ._base import Source
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -91,11 +92,9 @@ class EnvSource(Source):
     def get_source(self, name: str) -> str:
         if name == "":
             return ""
-        import keyword
-
         lines = [f"# Made by importcraft.EnvSource from the variables {name.upper()}_*.\n"]
         for attr, value in self.variables(name).items():
-            if attr.isidentifier() and not keyword.iskeyword(attr):
+            if "." not in attr and is_module_name(attr):
                 lines.append(f"{attr} = {value!r}\n")
             else:
                 lines.append(f"globals()[{attr!r}] = {value!r}\n")
