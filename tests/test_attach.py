@@ -260,6 +260,23 @@ def test_getattr_goes_once_every_submodule_is_imported_normally(tree: Any, ran: 
     assert ran == ["plot", "core"]
 
 
+def test_the_watch_on_pending_submodules_is_a_listed_hook_that_goes_by_itself(
+    tree: Any, ran: list[str]
+) -> None:
+    # Every change importcraft makes is a Hook: the rule that watches submodule imports too.
+    make_package(tree, "watched", SUBMODULES_INIT)
+    import watched
+
+    (hook,) = [h for h in importcraft.hooks() if "lazy_attach('watched')" in h.description]
+    assert hook.active
+    import watched.core
+    import watched.plot
+
+    assert not hook.active, "every name is bound: the watch has removed itself"
+    assert "__getattr__" not in vars(watched)
+    assert not any(type(f).__name__ == "Router" for f in sys.meta_path)
+
+
 def test_getattr_goes_when_the_last_name_comes_from_a_normal_import(
     tree: Any, ran: list[str]
 ) -> None:

@@ -242,9 +242,14 @@ def test_allow_only_takes_a_distribution_name(tree: Any) -> None:
         import nspace.other  # a module name stands for itself, not its distribution's namespace  # noqa: F401
 
 
-def test_allow_only_of_an_importable_module_does_not_look_up_its_distribution(tree: Any) -> None:
-    # The distribution lookup scans sys.path's metadata: a name that is a module is taken as
-    # that module, without it (a distribution of the same name adds nothing).
+def test_a_module_name_that_is_also_a_distribution_allows_its_other_modules(
+    tree: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # allow_only("attrs") must allow attr, which the attrs distribution installs too. The
+    # metadata scan of sys.path happens once, when a name would first be refused, not when
+    # the policy is registered.
+    from importcraft import _policy
+
     root = tree(
         {
             "selfnamed-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: selfnamed\n"
@@ -252,13 +257,26 @@ def test_allow_only_of_an_importable_module_does_not_look_up_its_distribution(tr
             "selfnamed-1.0.dist-info/top_level.txt": "selfnamed\nselfnamed_extra\n",
             "selfnamed/__init__.py": "",
             "selfnamed_extra.py": "",
+            "unrelated_mod.py": "",
         }
     )
     sys.path.insert(0, str(root))
+    looked_up: list[str] = []
+    real = _policy._distribution_modules
+
+    def recording(name: str) -> list[str] | None:
+        looked_up.append(name)
+        return real(name)
+
+    monkeypatch.setattr(_policy, "_distribution_modules", recording)
     importcraft.allow_only("selfnamed")
     importlib.import_module("selfnamed")
-    with pytest.raises(importcraft.ImportBlockedError, match="'selfnamed_extra' is blocked"):
-        importlib.import_module("selfnamed_extra")
+    assert looked_up == []
+    importlib.import_module("selfnamed_extra")
+    assert looked_up == ["selfnamed"]
+    with pytest.raises(importcraft.ImportBlockedError, match="'unrelated_mod' is blocked"):
+        importlib.import_module("unrelated_mod")
+    assert looked_up == ["selfnamed"]
 
 
 def test_allow_only_refuses_a_name_that_is_neither_module_nor_distribution() -> None:

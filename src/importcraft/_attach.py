@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from importlib.machinery import ModuleSpec
 
+    from ._state import Hook
+
     Attach = tuple[Callable[[str], object], Callable[[], list[str]], list[str]]
 
 __all__ = ["lazy_attach", "lazy_attach_stub"]
@@ -86,10 +88,7 @@ def _attach(
             # (each costs 2-3 times as much): with every name resolved it can go.
             del namespace["__getattr__"]
             if rule:
-                from ._router import ROUTER
-
-                ROUTER.remove(rule)
-                rule.clear()
+                rule.pop().hook.remove()
 
     def __getattr__(name: str) -> object:
         import importlib
@@ -129,15 +128,24 @@ def _attach(
         for name in names:
             __getattr__(name)
     elif names:
+        from . import _state
         from ._router import ROUTER
 
         # Submodules imported by name (import pkg.sub) are bound by importlib, not through
-        # __getattr__: this rule tells notice() when, so its bookkeeping stays true.
-        stale = [
-            r for r in ROUTER.all_rules() if isinstance(r, AttachRule) and r.key == package_name
-        ]
-        rule.append(AttachRule(package_name, unresolved, __getattr__))
-        ROUTER.replace(stale, rule)
+        # __getattr__: this rule tells notice() when, so its bookkeeping stays true. It is a
+        # Hook like every change importcraft makes (listed, removable, scoped by isolated()),
+        # which removes itself once every name is bound.
+        new = AttachRule(package_name, unresolved, __getattr__)
+        with _state.LOCK:
+            for stale in ROUTER.prefix_rules(package_name):
+                if isinstance(stale, AttachRule):  # the package ran lazy_attach again (reload)
+                    stale.hook.remove()
+            ROUTER.add([new])
+            new.hook = _state.register(
+                f"lazy_attach({package_name!r}): watching imports of its pending submodules",
+                lambda: ROUTER.remove([new]),
+            )
+        rule.append(new)
         notice()  # submodules the package imported before calling lazy_attach
     return __getattr__, __dir__, list(exported)
 
@@ -155,7 +163,8 @@ class AttachRule(Rule):
     :class:`_Binding` until that ``setattr``, which then tells the package's ``notice()``.
     """
 
-    __slots__ = ("getattr_", "unresolved")
+    __slots__ = ("getattr_", "hook", "unresolved")
+    hook: Hook  # set by lazy_attach right after registering the rule
 
     def __init__(self, package_name: str, unresolved: set[str], getattr_: object) -> None:
         super().__init__(DECORATE, package_name, order=ORDER_ATTACH)

@@ -26,7 +26,7 @@ from types import ModuleType
 from . import _state
 from ._loaders import WrappingLoader, unwrap
 from ._names import check_module_name
-from ._router import DECORATE, ORDER_LAZY, POLICY, ROUTER, Rule, ask_finder
+from ._router import DECORATE, ORDER_LAZY, ROUTER, Rule, ask_finder
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -582,9 +582,7 @@ def findable(module: ModuleType) -> bool:
 
 def _run(state: _Pending) -> None:
     module, name = state.module, state.name
-    for rule in ROUTER.rules_for(name):
-        if rule.stage == POLICY:
-            rule.check(name)  # a policy added after the declaration still refuses the module
+    ROUTER.check(name)  # a policy added after the declaration still refuses the module
     current = sys.modules.get(name)
     if current is not None and current is not module:
         # Something else took the name since the declaration: follow it, as an import would.

@@ -96,14 +96,26 @@ class BlockRule(PolicyRule):
 
 
 class AllowOnlyRule(PolicyRule):
-    __slots__ = ("allowed", "ancestors", "stdlib")
+    __slots__ = ("allowed", "ancestors", "maybe_distributions", "stdlib")
 
     def __init__(
-        self, names: frozenset[str], stdlib: bool, description: str, reason: str | None
+        self,
+        names: frozenset[str],
+        stdlib: bool,
+        description: str,
+        reason: str | None,
+        maybe_distributions: tuple[str, ...] = (),
     ) -> None:
         super().__init__(None, description, reason)
-        self.allowed = names
         self.stdlib = stdlib
+        self._allow(names)
+        # Module names that may also name a distribution installing other modules ("attrs"
+        # installs attr too): looked up once, when a name would first be refused, so that
+        # registering costs no scan of sys.path's metadata.
+        self.maybe_distributions = maybe_distributions
+
+    def _allow(self, names: frozenset[str]) -> None:
+        self.allowed = names
         # Importing a.b.c imports a and a.b first: they must be allowed too.
         self.ancestors = frozenset(
             name.rsplit(".", depth)[0] for name in names for depth in range(1, name.count(".") + 1)
@@ -122,6 +134,11 @@ class AllowOnlyRule(PolicyRule):
             return
         if self.stdlib and fullname.partition(".")[0] in sys.stdlib_module_names:
             return  # if it comes from the standard library: StdlibOriginRule checks the spec
+        pending, self.maybe_distributions = self.maybe_distributions, ()
+        if pending:
+            self._allow(self.allowed | _distributions_modules(pending))
+            if self.listed(fullname):
+                return
         raise self.refuse(fullname)
 
 
@@ -273,8 +290,8 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
 
     ``names`` are allowed with everything under them (and the packages above them, which Python
     must import first). A name may also be a distribution's (what ``pip install`` takes):
-    ``allow_only("PyYAML")`` allows the module PyYAML installs, ``yaml``; a name that is an
-    importable module stands for that module only. With
+    ``allow_only("PyYAML")`` allows the module PyYAML installs, ``yaml``, and
+    ``allow_only("attrs")`` allows ``attrs`` and ``attr``, both installed by attrs. With
     ``stdlib=True`` a module counts as standard only if it comes from the standard library's
     directories (or is built in): a ``winreg.py`` of one's own on Linux is refused. With
     ``stdlib=False`` the standard library is refused too. Modules already imported are not
@@ -287,14 +304,17 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
     """
     if reason is not None and not isinstance(reason, str):
         raise TypeError(f"allow_only() reason must be a str or None, not {reason!r}")
-    allowed = _import_names(names)
+    allowed, maybe_distributions = _import_names(names)
     if not stdlib:
         import importlib
 
         for module_name in (*_OWN_MODULES, *_OWN_STDLIB):
             importlib.import_module(module_name)
+        # Looking metadata up later would import modules this very rule refuses.
+        allowed |= _distributions_modules(maybe_distributions)
+        maybe_distributions = ()
     rule_text = _describe("allow_only", names, "" if stdlib else ", stdlib=False")
-    rule = AllowOnlyRule(allowed, stdlib, rule_text, reason)
+    rule = AllowOnlyRule(allowed, stdlib, rule_text, reason, maybe_distributions)
     rules: list[Rule] = [rule]
     if stdlib:
         rules.append(StdlibOriginRule(rule, _stdlib_locations()))
@@ -304,12 +324,16 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
         return _state.register(description, lambda: ROUTER.remove(rules))
 
 
-def _import_names(names: tuple[str, ...]) -> frozenset[str]:
-    """The module names ``names`` stand for: each name, and a distribution's import names.
+def _import_names(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The module names ``names`` stand for, and the names to look up as distributions later.
 
-    A name that is no module name (``typing-extensions``) must be an installed distribution.
+    A name that is no module name (``typing-extensions``) must be an installed distribution:
+    its modules are looked up now. A module name stands for itself and, if it also names a
+    distribution, for that distribution's modules (``attrs`` installs ``attr`` too): an
+    importable one is looked up only when needed (see :class:`AllowOnlyRule`).
     """
     found: set[str] = set()
+    later: list[str] = []
     for name in names:
         if not isinstance(name, str):
             raise TypeError(f"allow_only() name must be a str, not {type(name).__name__}: {name!r}")
@@ -325,15 +349,24 @@ def _import_names(names: tuple[str, ...]) -> frozenset[str]:
             found.update(provided)
         else:
             if _importable(name.partition(".")[0]):
-                continue  # a module stands for itself: no sys.path scan for metadata
-            # A module of a namespace distribution (zope.interface, whose top_level.txt says
-            # zope) stands for itself, not for the whole namespace.
-            found.update(
-                module
-                for module in _distribution_modules(name) or ()
-                if not name.startswith(module + ".")
-            )
-    return frozenset(found)
+                later.append(name)  # no sys.path scan for metadata now
+            else:
+                found |= _distributions_modules((name,))
+    return frozenset(found), tuple(later)
+
+
+def _distributions_modules(names: tuple[str, ...]) -> frozenset[str]:
+    """The modules installed by the distributions among ``names`` (module names themselves).
+
+    A module of a namespace distribution (zope.interface, whose top_level.txt says zope)
+    stands for itself, not for the whole namespace.
+    """
+    return frozenset(
+        module
+        for name in names
+        for module in _distribution_modules(name) or ()
+        if not name.startswith(module + ".")
+    )
 
 
 def _importable(top: str) -> bool:
