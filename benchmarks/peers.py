@@ -54,8 +54,8 @@ from router import STDLIB
 from run_startup import timed as timed_command
 
 import importcraft
-from importcraft._router import ROUTER
-from importcraft._transform._engine import TransformInfo
+from importcraft.core._router import ROUTER
+from importcraft.rewrite._engine import TransformInfo
 from importcraft.transformers import AssertionRewriter
 
 FIGURES: list[tuple[str, float, str, bool]] = []

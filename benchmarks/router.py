@@ -27,8 +27,8 @@ from _common import (
 )
 
 import importcraft
-from importcraft._install import SourceRule
-from importcraft._router import RESOLVE, Router
+from importcraft.core._router import RESOLVE, Router
+from importcraft.sources._install import SourceRule
 
 # 189 standard-library modules that import without side effects on CPython 3.11 to 3.13.
 STDLIB = """

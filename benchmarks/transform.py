@@ -45,7 +45,7 @@ from _common import (
     start,
 )
 
-from importcraft._transform._engine import pipeline_key
+from importcraft.rewrite._engine import pipeline_key
 from importcraft.transformers import AssertionRewriter
 
 MODULES = 300
@@ -93,8 +93,8 @@ sys.path.insert(0, root)
 import ast, importlib, importlib.machinery
 import importcraft
 from importcraft.transformers import AssertionRewriter
-from importcraft._transform import _cache
-from importcraft._transform._engine import TransformInfo
+from importcraft.rewrite import _cache
+from importcraft.rewrite._engine import TransformInfo
 
 
 class Noop:
@@ -285,7 +285,7 @@ REWRITE_CHILD = """
 import ast, sys, time
 from _pytest.assertion.rewrite import rewrite_asserts
 from importcraft.transformers import AssertionRewriter
-from importcraft._transform._engine import TransformInfo
+from importcraft.rewrite._engine import TransformInfo
 source = open(sys.argv[1], "rb").read()
 text = source.decode()
 rewriter = AssertionRewriter()

@@ -546,7 +546,9 @@ def test_run_does_not_load_the_command_into_the_program(tree: Any, mode: str) ->
     assert result.returncode == 0, result.stderr
     loaded = eval(result.stdout)
     assert loaded, "the probe found nothing: importcraft itself should be loaded"
-    assert not [m for m in loaded if m == "importcraft._cli" or not m.startswith("importcraft")]
+    assert not [
+        m for m in loaded if m == "importcraft.cli._main" or not m.startswith("importcraft")
+    ]
 
 
 OWN_OPTIONS = ["--alias", "oj=json", "--deprecated-alias", "oc=colorsys", "--block", "sqlite3"]

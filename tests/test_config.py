@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from importcraft import _config
+from importcraft.cli import _config
 
 from .test_cli import importcraft_run
 

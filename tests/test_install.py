@@ -9,7 +9,7 @@ from typing import Literal
 import pytest
 
 import importcraft
-from importcraft._router import ROUTER
+from importcraft.core._router import ROUTER
 
 
 class Upper(importcraft.Source):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import importcraft
-from importcraft import _lazy
+from importcraft.lazy import _modules as _lazy
 
 from .conftest import run_python
 
@@ -177,7 +177,7 @@ def test_a_failing_body_runs_once_per_attempt_for_thirty_two_threads() -> None:
         import faulthandler, sys, threading, importcraft
         faulthandler.dump_traceback_later(60, exit=True)
         importcraft.virtual({"failing": (
-            "import time, counter_box, importcraft._lazy as lazy\\n"
+            "import time, counter_box, importcraft.lazy._modules as lazy\\n"
             "counter_box.runs += 1\\n"
             "while counter_box.runs == 1 and len(lazy._waiting) < 31:\\n"
             "    time.sleep(0.01)  # until every other thread waits for this attempt\\n"
@@ -345,7 +345,7 @@ def test_isolated_forgets_lazy_modules_declared_inside(tree: Any) -> None:
 
 
 def parent_first_rules(name: str) -> list[object]:
-    from importcraft._router import ROUTER
+    from importcraft.core._router import ROUTER
 
     return [r for r in ROUTER.rules_for(name) if type(r).__name__ == "_ParentFirstRule"]
 
@@ -422,7 +422,7 @@ def test_a_submodule_import_waiting_for_its_package_in_another_thread_does_not_h
     result = run_python(
         """
         import faulthandler, sys, threading, time, importcraft
-        from importcraft import _lazy
+        from importcraft.lazy import _modules as _lazy
         faulthandler.dump_traceback_later(30, exit=True)
         box = type(sys)("meeting"); sys.modules["meeting"] = box
         box.started, box.go = threading.Event(), threading.Event()
@@ -465,7 +465,7 @@ def test_an_interrupted_wait_does_not_make_the_waiting_thread_the_owner() -> Non
     result = run_python(
         """
         import faulthandler, signal, sys, threading, time, importcraft
-        from importcraft import _lazy
+        from importcraft.lazy import _modules as _lazy
         faulthandler.dump_traceback_later(30, exit=True)
         box = type(sys)("meeting"); sys.modules["meeting"] = box
         box.started, box.go = threading.Event(), threading.Event()

@@ -66,15 +66,15 @@ def test_isolated_keeps_importcraft_modules_imported_inside_it() -> None:
         import sys, importcraft
         with importcraft.isolated():
             importcraft.virtual({"x": ""})
-            router = sys.modules["importcraft._router"].ROUTER
-        print(sys.modules["importcraft._router"].ROUTER is router, "x" in sys.modules)
+            router = sys.modules["importcraft.core._router"].ROUTER
+        print(sys.modules["importcraft.core._router"].ROUTER is router, "x" in sys.modules)
         """
     )
     assert result.stdout.split() == ["True", "False"]
 
 
 def test_the_doctests_in_the_package_pass() -> None:
-    for name in ("importcraft", "importcraft._state"):
+    for name in ("importcraft", "importcraft.core._state"):
         module = importlib.import_module(name)
         failed, attempted = doctest.testmod(module, verbose=False, report=True)
         assert attempted > 0, f"{name} has no doctest"

@@ -248,7 +248,7 @@ def test_a_module_name_that_is_also_a_distribution_allows_its_other_modules(
     # allow_only("attrs") must allow attr, which the attrs distribution installs too. The
     # metadata scan of sys.path happens once, when a name would first be refused, not when
     # the policy is registered.
-    from importcraft import _policy
+    from importcraft.rules import _policy
 
     root = tree(
         {
@@ -355,26 +355,26 @@ def _lazy_stdlib_imports(path: Path) -> set[str]:
 
 
 def test_the_stdlib_modules_importcraft_loads_late_are_all_preloaded_for_stdlib_false() -> None:
-    from importcraft import _policy
+    from importcraft.rules import _policy
 
-    package = Path(_policy.__file__).parent
+    package = Path(_policy.__file__).parent.parent
     # The command line and the start-up hook read their configuration before any policy is
     # installed; sys and importlib.machinery are loaded by every interpreter at start-up.
-    exempt = {"_cli.py", "_bootstrap.py"}
+    exempt = {package / "cli" / "_main.py", package / "cli" / "_bootstrap.py"}
     always_loaded = {"sys", "os", "importlib.machinery", "json", "tomllib"}
     lazy: set[str] = set()
     for path in package.rglob("*.py"):
-        if path.name not in exempt:
+        if path not in exempt:
             lazy |= _lazy_stdlib_imports(path)
     assert lazy - always_loaded <= set(_policy._OWN_STDLIB)
-    # A subpackage's __init__ loads every module of it.
+    # Every module but those, the entry points and the policy module itself; importing a
+    # module imports its subpackage's __init__.
     library = {
-        f"importcraft.{path.stem}"
-        for path in package.glob("*.py")
-        if path.name not in (*exempt, "__init__.py", "__main__.py", "_policy.py")
+        ".".join(("importcraft", *path.relative_to(package).with_suffix("").parts))
+        for path in package.rglob("*.py")
+        if path not in exempt and path.name not in ("__init__.py", "__main__.py", "_policy.py")
     }
-    subpackages = {f"importcraft.{p.parent.name}" for p in package.glob("*/__init__.py")}
-    assert set(_policy._OWN_MODULES) == library | subpackages
+    assert set(_policy._OWN_MODULES) == library
 
 
 def test_a_probe_inside_another_lookup_leaves_that_lookup_whole() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 import importcraft
-from importcraft._router import ROUTER
+from importcraft.core._router import ROUTER
 
 # Public names that change no import state (classes, read-only queries, the scope itself) or
 # that only import modules, as an import statement does.
@@ -257,7 +257,7 @@ def _incidental(name: str) -> bool:
 def import_state(*, caches: bool = True) -> dict[str, object]:
     """What importcraft and the import system hold; ``caches``: with the path importer cache,
     which isolated() restores but any lookup may fill."""
-    from importcraft import _lazy
+    from importcraft.lazy import _modules as _lazy
 
     state: dict[str, object] = {
         "hooks": importcraft.hooks(),

@@ -16,8 +16,8 @@ from typing import Any, Literal
 import pytest
 
 import importcraft
-from importcraft._loaders import WrappingLoader, wrap_loader
-from importcraft._router import DECORATE, ROUTER, Rule
+from importcraft.core._loaders import WrappingLoader, wrap_loader
+from importcraft.core._router import DECORATE, ROUTER, Rule
 
 from .conftest import run_python
 

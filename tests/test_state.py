@@ -10,7 +10,7 @@ import types
 import pytest
 
 import importcraft
-from importcraft._router import ROUTER
+from importcraft.core._router import ROUTER
 
 
 def router_positions() -> list[int]:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import importcraft
-from importcraft._transform import _cache
+from importcraft.rewrite import _cache
 
 from .conftest import run_python
 from .test_router import EditableFinder
@@ -542,7 +542,7 @@ def test_a_source_transformer_returning_none_is_an_error_naming_it(greet: Path) 
 
 
 def test_what_the_cache_checks_when(greet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from importcraft._transform import _cache
+    from importcraft.rewrite import _cache
 
     init = greet / "greet" / "__init__.py"
     old = init.stat().st_mtime_ns - 60_000_000_000
@@ -591,7 +591,7 @@ def test_an_explicit_cache_directory_is_used_under_dont_write_bytecode(
 
 
 def test_set_cache_dir_is_what_the_configuration_calls(greet: Path, tmp_path: Path) -> None:
-    from importcraft._transform._cache import cache_info, set_cache_dir
+    from importcraft.rewrite._cache import cache_info, set_cache_dir
 
     undo = set_cache_dir(tmp_path / "cache")
     try:
@@ -641,7 +641,7 @@ def test_a_source_transformer_making_bad_syntax_is_named(greet: Path) -> None:
 
 
 def test_stacked_wrappers_leave_the_original_loader_and_reload_works() -> None:
-    from importcraft._loaders import SourceLoader, WrappingLoader
+    from importcraft.core._loaders import SourceLoader, WrappingLoader
 
     version = importcraft.register_version("tool", "1", "X = 'one'\n")
     over_version = importcraft.transform("tool_v1", Append("!"))

@@ -476,7 +476,7 @@ def numbers():
 def test_what_show_prints_is_valid_python(tree: Any, transformer: str) -> None:
     root = tree({"shown/__init__.py": "", "shown/shapes.py": SHOWN})
     result = run_python(
-        "from importcraft._cli import main; raise SystemExit(main())",
+        "from importcraft.cli._main import main; raise SystemExit(main())",
         "show",
         "shown.shapes",
         "--path",

@@ -12,11 +12,10 @@ Importing the package costs almost nothing: each public name loads its module on
 # No ``from __future__ import annotations`` here: it imports the __future__ module.
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from ._aliases import alias, deprecate_attribute
-    from ._attach import lazy_attach, lazy_attach_stub
-    from ._errors import ImportBlockedError, ImportcraftError, ImportcraftWarning
-    from ._install import install, mount, virtual
-    from ._lazy import (
+    from .core._errors import ImportBlockedError, ImportcraftError, ImportcraftWarning
+    from .core._state import Hook, hooks, isolated
+    from .lazy._attach import lazy_attach, lazy_attach_stub
+    from .lazy._modules import (
         LazyImportError,
         is_lazy,
         lazy_import,
@@ -24,14 +23,15 @@ if TYPE_CHECKING:
         pending_lazy,
         resolve_lazy,
     )
-    from ._legacy import install_legacy
-    from ._optional import optional, require
-    from ._policy import allow_only, block
-    from ._post_import import when_imported
-    from ._state import Hook, hooks, isolated
-    from ._transform import TransformInfo, source_transformer, transform, transform_status
-    from ._versions import register_version, set_default_version
+    from .lazy._optional import optional, require
+    from .rewrite import TransformInfo, source_transformer, transform, transform_status
+    from .rules._aliases import alias, deprecate_attribute
+    from .rules._legacy import install_legacy
+    from .rules._policy import allow_only, block
+    from .rules._post_import import when_imported
+    from .rules._versions import register_version, set_default_version
     from .sources import DictSource, DirectorySource, EnvSource, Source
+    from .sources._install import install, mount, virtual
 
 __version__ = "0.1.0.dev0"
 
@@ -75,37 +75,37 @@ __all__ = [
 
 # Public names whose modules are imported on first use: name -> module that defines it.
 _LAZY = {
-    "Hook": "importcraft._state",
-    "hooks": "importcraft._state",
-    "isolated": "importcraft._state",
-    "ImportBlockedError": "importcraft._errors",
-    "ImportcraftError": "importcraft._errors",
-    "ImportcraftWarning": "importcraft._errors",
-    "install": "importcraft._install",
-    "mount": "importcraft._install",
-    "virtual": "importcraft._install",
-    "install_legacy": "importcraft._legacy",
-    "block": "importcraft._policy",
-    "allow_only": "importcraft._policy",
-    "alias": "importcraft._aliases",
-    "deprecate_attribute": "importcraft._aliases",
-    "when_imported": "importcraft._post_import",
-    "LazyImportError": "importcraft._lazy",
-    "is_lazy": "importcraft._lazy",
-    "lazy_import": "importcraft._lazy",
-    "lazy_mode": "importcraft._lazy",
-    "pending_lazy": "importcraft._lazy",
-    "resolve_lazy": "importcraft._lazy",
-    "lazy_attach": "importcraft._attach",
-    "lazy_attach_stub": "importcraft._attach",
-    "optional": "importcraft._optional",
-    "transform": "importcraft._transform",
-    "transform_status": "importcraft._transform",
-    "source_transformer": "importcraft._transform",
-    "TransformInfo": "importcraft._transform",
-    "register_version": "importcraft._versions",
-    "set_default_version": "importcraft._versions",
-    "require": "importcraft._optional",
+    "Hook": "importcraft.core._state",
+    "hooks": "importcraft.core._state",
+    "isolated": "importcraft.core._state",
+    "ImportBlockedError": "importcraft.core._errors",
+    "ImportcraftError": "importcraft.core._errors",
+    "ImportcraftWarning": "importcraft.core._errors",
+    "install": "importcraft.sources._install",
+    "mount": "importcraft.sources._install",
+    "virtual": "importcraft.sources._install",
+    "install_legacy": "importcraft.rules._legacy",
+    "block": "importcraft.rules._policy",
+    "allow_only": "importcraft.rules._policy",
+    "alias": "importcraft.rules._aliases",
+    "deprecate_attribute": "importcraft.rules._aliases",
+    "when_imported": "importcraft.rules._post_import",
+    "LazyImportError": "importcraft.lazy._modules",
+    "is_lazy": "importcraft.lazy._modules",
+    "lazy_import": "importcraft.lazy._modules",
+    "lazy_mode": "importcraft.lazy._modules",
+    "pending_lazy": "importcraft.lazy._modules",
+    "resolve_lazy": "importcraft.lazy._modules",
+    "lazy_attach": "importcraft.lazy._attach",
+    "lazy_attach_stub": "importcraft.lazy._attach",
+    "optional": "importcraft.lazy._optional",
+    "transform": "importcraft.rewrite",
+    "transform_status": "importcraft.rewrite",
+    "source_transformer": "importcraft.rewrite",
+    "TransformInfo": "importcraft.rewrite",
+    "register_version": "importcraft.rules._versions",
+    "set_default_version": "importcraft.rules._versions",
+    "require": "importcraft.lazy._optional",
     "Source": "importcraft.sources",
     "DictSource": "importcraft.sources",
     "DirectorySource": "importcraft.sources",

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     import ast
     from collections.abc import Callable, Mapping
 
-    from ._transform import TransformInfo
+    from .rewrite import TransformInfo
 
 __all__ = ["AssertionRewriter", "CallLogger", "ImportRewriter"]
 
@@ -40,7 +40,7 @@ class ImportRewriter:
     """
 
     def __init__(self, mapping: Mapping[str, str]) -> None:
-        from ._names import check_module_name
+        from .core._names import check_module_name
 
         for old, new in mapping.items():
             check_module_name(old, "ImportRewriter name")
@@ -256,11 +256,11 @@ class AssertionRewriter:
     cache_key = "AssertionRewriter-5"
 
     def module_globals(self) -> dict[str, object]:
-        from ._transform._assert_explain import explain
+        from .rewrite._assert_explain import explain
 
         return {"__importcraft_explain_assert__": explain}
 
     def __call__(self, tree: ast.Module, info: TransformInfo) -> ast.Module:
-        from ._transform._assert_rewrite import rewrite
+        from .rewrite._assert_rewrite import rewrite
 
         return rewrite(tree)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .._errors import raise_user_error, user_value_error
-from .._loaders import SourceLoader
+from ..core._errors import raise_user_error, user_value_error
+from ..core._loaders import SourceLoader
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._names import check_module_name
+from ..core._names import check_module_name
 from ._base import Source
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
     from typing import Literal
 
-    from .._resources import MemoryTraversable
+    from ..core._resources import MemoryTraversable
 
 
 class DictSource(Source):
@@ -67,7 +67,7 @@ class DictSource(Source):
         index.update(dict.fromkeys(packages, True))
         trees = {}
         if resources:
-            from .._resources import build_tree
+            from ..core._resources import build_tree
 
             trees = {
                 key: build_tree(key or "mount root", _as_bytes(files))

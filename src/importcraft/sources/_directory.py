@@ -14,8 +14,8 @@ from importlib.machinery import (
     SourcelessFileLoader,
 )
 
-from .._loaders import DirectoryPackageLoader
-from .._names import is_module_name
+from ..core._loaders import DirectoryPackageLoader
+from ..core._names import is_module_name
 from ._base import Source
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from .._errors import ImportcraftError
-from .._names import is_module_name
+from ..core._errors import ImportcraftError
+from ..core._names import is_module_name
 from ._base import Source
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from . import _state
-from ._names import check_module_name, is_module_name
-from ._router import FALLBACK, RESOLVE, ROUTER, Rule
+from ..core import _state
+from ..core._names import check_module_name, is_module_name
+from ..core._router import FALLBACK, RESOLVE, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
-    from .sources import Source
+    from . import Source
 
 
 class SourceRule(Rule):
@@ -115,7 +115,7 @@ class SourcePathFinder:
         if found is None:
             return
         source, name = found
-        from ._errors import raise_user_error, user_value_error
+        from ..core._errors import raise_user_error, user_value_error
 
         try:
             children = source.submodules(name)
@@ -204,7 +204,7 @@ def virtual(
                                   "return 2 * x"}):
             from app import twice
     """
-    from .sources import DictSource
+    from . import DictSource
 
     source = DictSource(mapping, resources=resources)
     names = sorted(mapping)
@@ -216,7 +216,7 @@ def virtual(
 def _install(
     source: Source, prefix: str | None, fallback: bool, description: str | None
 ) -> _state.Hook:
-    from .sources import Source
+    from . import Source
 
     if not isinstance(source, Source):
         raise TypeError(
@@ -272,7 +272,7 @@ def _install(
 
 
 def _top_level_rules(source: Source, stage: int, owner: object) -> list[Rule]:
-    from ._errors import raise_user_error
+    from ..core._errors import raise_user_error
 
     try:
         roots = source.roots()

@@ -104,7 +104,7 @@ def _run_parser() -> argparse.ArgumentParser:
 def _main_parser() -> argparse.ArgumentParser:
     import argparse
 
-    from . import __version__
+    from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog="importcraft",
@@ -368,7 +368,8 @@ def _run_in_main(code: CodeType, path: str | None = None) -> None:
 def _report(exc: BaseException, runner: ModuleType | None) -> None:
     """Print the traceback Python would print: the program's frames, not importcraft's."""
     tb: TracebackType | None = exc.__traceback__
-    ours: tuple[str, ...] = (os.path.dirname(os.path.abspath(__file__)) + os.sep, "<frozen runpy>")
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this file is in cli/
+    ours: tuple[str, ...] = (package + os.sep, "<frozen runpy>")
     if runner is not None:
         ours += (os.path.abspath(runner.__file__ or ""),)
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(ours):
@@ -398,7 +399,7 @@ def show(args: list[str]) -> int:
     parser.add_argument("--json", action="store_true", help="print the result as a JSON object")
     options = parser.parse_args(args)
     if options.cache_info:
-        from ._transform._cache import cache_info
+        from ..rewrite._cache import cache_info
 
         for field, value in cache_info().items():
             print(f"{field}: {value}")
@@ -409,8 +410,8 @@ def show(args: list[str]) -> int:
     import ast
     import importlib.util
 
+    from ..rewrite._engine import TransformInfo, apply
     from ._config import resolve_transformer
-    from ._transform._engine import TransformInfo, apply
 
     try:
         given = {dest: getattr(options, dest) or [] for dest in ("transform", "path")}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _state
-from ._names import check_module_name
-from ._router import RESOLVE, ROUTER, Rule
+from ..core import _state
+from ..core._names import check_module_name
+from ..core._router import RESOLVE, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
-    from .sources import Source
+    from ..sources import Source
 
 __all__ = ["register_version", "set_default_version"]
 
@@ -87,11 +87,11 @@ def register_version(
         import mylib_v1, mylib_v2
         importcraft.set_default_version("mylib", 2)    # import mylib gives mylib_v2
     """
-    from ._install import install
+    from ..rewrite import transform
+    from ..sources import DictSource, DirectorySource
+    from ..sources._install import install
+    from ..transformers import ImportRewriter
     from ._post_import import add_callback
-    from ._transform import transform
-    from .sources import DictSource, DirectorySource
-    from .transformers import ImportRewriter
 
     check_module_name(name)
     version = _version_text("register_version", version)

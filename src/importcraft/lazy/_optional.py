@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._names import check_module_name
+from ..core._names import check_module_name
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def _import(name: str) -> ModuleType:
     import importlib
 
     module = sys.modules.get(name)
-    lazy = sys.modules.get("importcraft._lazy")  # not loaded: no module can be lazy
+    lazy = sys.modules.get("importcraft.lazy._modules")  # not loaded: no module can be lazy
     if (
         module is not None
         and lazy is not None

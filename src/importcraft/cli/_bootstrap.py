@@ -24,7 +24,7 @@ from ._config import ENV, ConfigError, ignores_environment
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from ._state import Hook
+    from ..core._state import Hook
 
 _hooks: list[Hook] | None = None
 

@@ -23,10 +23,10 @@ from _thread import _local, allocate_lock, get_ident
 from importlib.machinery import BuiltinImporter, ExtensionFileLoader
 from types import ModuleType
 
-from . import _state
-from ._loaders import WrappingLoader, unwrap
-from ._names import check_module_name
-from ._router import DECORATE, ORDER_LAZY, ROUTER, Rule, ask_finder
+from ..core import _state
+from ..core._loaders import WrappingLoader, unwrap
+from ..core._names import check_module_name
+from ..core._router import DECORATE, ORDER_LAZY, ROUTER, Rule, ask_finder
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -334,7 +334,7 @@ def lazy_import(name: str, *, check: bool = True) -> ModuleType:
         import importlib
 
         return importlib.import_module(name)
-    from ._frames import user_frame
+    from ..core._frames import user_frame
 
     frame = user_frame()
     where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
@@ -634,7 +634,7 @@ def _run(state: _Pending) -> None:
         _forward(module, replacement)  # the body put another object in its place: keep it
         return
     _module_setattr(module, "__class__", state.new_class or ModuleType)
-    from ._post_import import PostImportLoader, notify
+    from ..rules._post_import import PostImportLoader, notify
 
     if not isinstance(loader, PostImportLoader):
         notify(name, module)  # a wrapped loader has already called the hooks
@@ -779,7 +779,7 @@ class LazyModeLoader(WrappingLoader):
         if self._created is not None and _has_no_body(spec):
             self.original.exec_module(module)  # type: ignore[attr-defined]
             return
-        from ._frames import user_frame
+        from ..core._frames import user_frame
 
         frame = user_frame()
         where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "<unknown>"
@@ -795,7 +795,7 @@ def _imported_by_user(name: str) -> bool:
     """
     if getattr(_THREAD, "running", None):
         return False
-    from ._frames import user_frame
+    from ..core._frames import user_frame
 
     frame = user_frame()
     importer = frame.f_globals.get("__name__") if frame is not None else None

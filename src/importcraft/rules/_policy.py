@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import sys
 
-from . import _state
-from ._errors import ImportBlockedError, ImportcraftWarning
-from ._names import check_module_name, is_module_name
-from ._router import DECORATE, POLICY, ROUTER, Rule
+from ..core import _state
+from ..core._errors import ImportBlockedError, ImportcraftWarning
+from ..core._names import check_module_name, is_module_name
+from ..core._router import DECORATE, POLICY, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -26,24 +26,31 @@ if TYPE_CHECKING:
 # importcraft: its library modules (and the stdlib modules they import), and every stdlib module
 # its code imports inside functions. tests/test_policy.py checks both lists against the source.
 _OWN_MODULES = (
-    "importcraft._aliases",
-    "importcraft._attach",
-    "importcraft._config",
-    "importcraft._errors",
-    "importcraft._frames",
-    "importcraft._install",
-    "importcraft._lazy",
-    "importcraft._legacy",
-    "importcraft._loaders",
-    "importcraft._names",
-    "importcraft._optional",
-    "importcraft._post_import",
-    "importcraft._resources",
-    "importcraft._router",
-    "importcraft._state",
-    "importcraft.sources",
-    "importcraft._transform",
-    "importcraft._versions",
+    "importcraft.cli._config",
+    "importcraft.core._errors",
+    "importcraft.core._frames",
+    "importcraft.core._loaders",
+    "importcraft.core._names",
+    "importcraft.core._pep302",
+    "importcraft.core._resources",
+    "importcraft.core._router",
+    "importcraft.core._state",
+    "importcraft.lazy._attach",
+    "importcraft.lazy._modules",
+    "importcraft.lazy._optional",
+    "importcraft.rewrite._assert_explain",
+    "importcraft.rewrite._assert_rewrite",
+    "importcraft.rewrite._cache",
+    "importcraft.rewrite._engine",
+    "importcraft.rules._aliases",
+    "importcraft.rules._legacy",
+    "importcraft.rules._post_import",
+    "importcraft.rules._versions",
+    "importcraft.sources._base",
+    "importcraft.sources._dict",
+    "importcraft.sources._directory",
+    "importcraft.sources._env",
+    "importcraft.sources._install",
     "importcraft.transformers",
 )
 _OWN_STDLIB = (
@@ -238,14 +245,14 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
     blocked = frozenset(names)
     if not evict:
         # A pending lazy module is not loaded yet: the policy applies when it is first used.
-        lazy = sys.modules.get("importcraft._lazy")
+        lazy = sys.modules.get("importcraft.lazy._modules")
         imported = [
             name
             for name in _imported_under(blocked)
             if lazy is None or not lazy.is_lazy(sys.modules.get(name))
         ]
         if imported:
-            from ._frames import warn_at_user
+            from ..core._frames import warn_at_user
 
             # Before registering: under -W error the warning is an exception and nothing
             # changes.

@@ -7,11 +7,11 @@ import sys
 from importlib.machinery import SourceFileLoader
 from itertools import count
 
-from .. import _state
-from .._errors import ImportcraftWarning
-from .._loaders import WrappingLoader, decode
-from .._names import check_module_name
-from .._router import DECORATE, ORDER_TRANSFORM, ROUTER, Rule
+from ..core import _state
+from ..core._errors import ImportcraftWarning
+from ..core._loaders import WrappingLoader, decode
+from ..core._names import check_module_name
+from ..core._router import DECORATE, ORDER_TRANSFORM, ROUTER, Rule
 from . import _cache
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -436,7 +436,7 @@ def transform(
         ROUTER.add(rules)
         hook = _state.register(description, lambda: ROUTER.remove(rules))
     if already:
-        from .._frames import warn_at_user
+        from ..core._frames import warn_at_user
 
         shown = ", ".join(map(repr, already[:5]))
         more = f" and {len(already) - 5} more" if len(already) > 5 else ""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from types import ModuleType
 
-from ._loaders import WrappingLoader, wrap_loader
-from ._router import DECORATE, Rule
+from ..core._loaders import WrappingLoader, wrap_loader
+from ..core._router import DECORATE, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
     from importlib.machinery import ModuleSpec
 
-    from ._state import Hook
+    from ..core._state import Hook
 
     Attach = tuple[Callable[[str], object], Callable[[], list[str]], list[str]]
 
@@ -40,7 +40,7 @@ def lazy_attach(
     shadowed by the submodule). With ``IMPORTCRAFT_EAGER=1`` (or ``EAGER_IMPORT=1``) everything is
     imported at once.
     """
-    from ._names import check_module_name
+    from ..core._names import check_module_name
 
     check_module_name(package_name, "lazy_attach() package name")
     attrs: dict[str, tuple[str, str | None]] = {
@@ -122,14 +122,14 @@ def _attach(
     def __dir__() -> list[str]:
         return list(exported)
 
-    from ._lazy import eager
+    from ._modules import eager
 
     if eager():
         for name in names:
             __getattr__(name)
     elif names:
-        from . import _state
-        from ._router import ROUTER
+        from ..core import _state
+        from ..core._router import ROUTER
 
         # Submodules imported by name (import pkg.sub) are bound by importlib, not through
         # __getattr__: this rule tells notice() when, so its bookkeeping stays true. It is a

@@ -6,10 +6,10 @@ import sys
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 
-from . import _state
-from ._errors import ImportcraftWarning
-from ._names import check_module_name, resolve_reference
-from ._router import RESOLVE, ROUTER, Rule
+from ..core import _state
+from ..core._errors import ImportcraftWarning
+from ..core._names import check_module_name, resolve_reference
+from ..core._router import RESOLVE, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ class AliasLoader:
         rule = self.rule
         target_name = rule.target(self.fullname)
         if rule.deprecated:
-            from ._frames import warn_at_user
+            from ..core._frames import warn_at_user
 
             warn_at_user(rule.warning_text(), rule.category)
         try:
@@ -283,7 +283,7 @@ def alias(
         check_cycle()
     existing = sys.modules.get(old)
     if existing is not None and existing is not sys.modules.get(new):
-        from ._frames import warn_at_user
+        from ..core._frames import warn_at_user
 
         # Before registering: under -W error the warning is an exception and nothing changes.
         warn_at_user(
@@ -391,7 +391,7 @@ class _Deprecation:
         self.resolved: object = _MISSING
 
     def read(self, module: ModuleType) -> object:
-        from ._frames import warn_at_user
+        from ..core._frames import warn_at_user
 
         warn_at_user(self.message, self.category)
         if self.replacement is None:
@@ -513,7 +513,7 @@ def deprecate_attribute(
         # ``applied`` is kept: isolated() may bring this hook (and these entries) back.
 
     target_module = sys.modules.get(module_name) if isinstance(module, str) else module
-    lazy = sys.modules.get("importcraft._lazy")
+    lazy = sys.modules.get("importcraft.lazy._modules")
     if lazy is not None and lazy.is_lazy(target_module):
         # Its body has not run (reading its namespace would run it): the callback below
         # applies the deprecation when it does.

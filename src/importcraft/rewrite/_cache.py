@@ -87,8 +87,8 @@ def _directory_from(value: str | os.PathLike[str] | None) -> str | None:
 def _check_from_env() -> bool:
     value = os.environ.get(ENV_CHECK, "") or "stat"
     if value not in _CHECKS:
-        from .._errors import ImportcraftWarning
-        from .._frames import warn_at_user
+        from ..core._errors import ImportcraftWarning
+        from ..core._frames import warn_at_user
 
         warn_at_user(
             f"{ENV_CHECK}={value!r} is not one of {', '.join(_CHECKS)}: using 'stat'",

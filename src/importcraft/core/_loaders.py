@@ -22,10 +22,18 @@ from ._frames import import_entry, trim
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from importlib.resources.abc import TraversableResources
+    from importlib.resources.abc import Traversable, TraversableResources
     from types import CodeType, ModuleType
+    from typing import Protocol
 
-    from .sources import Source
+    class Source(Protocol):
+        """What a loader needs of an ``importcraft.sources.Source`` (the core cannot import it)."""
+
+        label: str
+
+        def resources(self, name: str) -> Traversable | None: ...
+
+        def _read_source(self, name: str, fullname: str) -> str | bytes: ...
 
 
 def pseudo_path(label: str, fullname: str, is_package: bool) -> str:

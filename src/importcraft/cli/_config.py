@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 
-from ._errors import ImportcraftError
-from ._names import check_module_name, resolve_reference
+from ..core._errors import ImportcraftError
+from ..core._names import check_module_name, resolve_reference
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-    from ._state import Hook
+    from ..core._state import Hook
 
     # Config key -> values: names ("json"), directories, or [name, value] pairs.
     Config = dict[str, list[Any]]
@@ -439,7 +439,7 @@ def where(config: Config, config_key: str, name: str) -> str:
 
 
 def _transform(package: str, reference: str, at: str) -> Hook:
-    from ._transform import transform
+    from ..rewrite import transform
 
     return transform(package, resolve_transformer(package, reference, at))
 
@@ -476,14 +476,14 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
     # Each feature's module is imported only when the configuration uses it: they are loaded
     # into the program, and cost its start-up.
     if config["mount"]:
-        from ._install import mount
-        from .sources import DirectorySource
+        from ..sources import DirectorySource
+        from ..sources._install import mount
     if config["alias"] or config["deprecated_alias"]:
-        from ._aliases import alias
+        from ..rules._aliases import alias
     if config["block"] or config["allow_only"]:
-        from ._policy import allow_only, block
+        from ..rules._policy import allow_only, block
     if config["when_imported"]:
-        from ._post_import import when_imported
+        from ..rules._post_import import when_imported
 
     at = "the configuration"  # where the value being installed was given, for errors
 
@@ -510,7 +510,7 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
         if config["allow_only"]:
             hooks.append(_install_policy(allow_only, config, "allow_only"))
         if config["lazy"] or config["lazy_nested"]:
-            from ._lazy import lazy_mode
+            from ..lazy._modules import lazy_mode
 
             exclude = [str(name) for name in config["lazy_exclude"]]
             if config["lazy"]:
@@ -519,8 +519,8 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
                 nested = map(str, config["lazy_nested"])
                 hooks.append(lazy_mode(include=nested, exclude=exclude, nested=True))
         if config["cache_dir"]:
-            from ._state import register
-            from ._transform._cache import set_cache_dir
+            from ..core._state import register
+            from ..rewrite._cache import set_cache_dir
 
             directory = str(config["cache_dir"][-1])
             hooks.append(register(f"transform cache in {directory!r}", set_cache_dir(directory)))
@@ -554,7 +554,7 @@ def _evict_refused() -> None:
     """
     import sys
 
-    from ._router import ROUTER
+    from ..core._router import ROUTER
 
     # sys.modules keeps the order modules finished loading in, and importcraft's __init__
     # imports nothing: what follows it (the program has not run yet) is importcraft's. Under

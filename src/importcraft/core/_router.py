@@ -405,7 +405,7 @@ def ask_finder(
         spec: ModuleSpec | None = find_spec(fullname, path, target)
         return spec
     if getattr(finder, "find_module", None) is not None:
-        from ._legacy import spec_from_legacy_finder
+        from ._pep302 import spec_from_legacy_finder
 
         return spec_from_legacy_finder(finder, fullname, path)
     return None

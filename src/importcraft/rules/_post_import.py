@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from . import _state
-from ._errors import ImportcraftWarning
-from ._loaders import WrappingLoader, wrap_loader
-from ._names import check_module_name
-from ._router import DECORATE, ORDER_POST_IMPORT, ROUTER, Rule
+from ..core import _state
+from ..core._errors import ImportcraftWarning
+from ..core._loaders import WrappingLoader, wrap_loader
+from ..core._names import check_module_name
+from ..core._router import DECORATE, ORDER_POST_IMPORT, ROUTER, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ def _call(entry: _Entry, name: str, module: ModuleType) -> None:
             raise
         import traceback
 
-        from ._frames import warn_at_user
+        from ..core._frames import warn_at_user
 
         details = "".join(traceback.format_exception(exc)).rstrip()
         warn_at_user(
@@ -160,7 +160,7 @@ def _register(name: str, callback: Callback, strict: bool) -> _state.Hook:
         undo = add_callback(name, callback, strict)
         hook = _state.register(f"when_imported({name!r}, {_callable_name(callback)})", undo)
     module = sys.modules.get(name)
-    lazy = sys.modules.get("importcraft._lazy")
+    lazy = sys.modules.get("importcraft.lazy._modules")
     if module is not None and not (lazy is not None and lazy.is_lazy(module)):
         # Outside the lock: the callback may install hooks itself. (A lazy module whose body
         # has not run yet is not imported yet: its callbacks run when it is.)
