@@ -29,22 +29,84 @@ if TYPE_CHECKING:
 
 ENV = "IMPORTCRAFT_RUN"
 
-# TOML key -> (config key, kind). "pairs": a table of name = value; "names": a list of names;
-# "paths": a list of directories; "dir": one directory (need not exist yet).
-KEYS: dict[str, tuple[str, str]] = {
-    "alias": ("alias", "pairs"),
-    "deprecated-alias": ("deprecated_alias", "pairs"),
-    "block": ("block", "names"),
-    "allow-only": ("allow_only", "names"),
-    "mount": ("mount", "pairs"),
-    "path": ("path", "paths"),
-    "when-imported": ("when_imported", "pairs"),
-    "transform": ("transform", "pairs"),
-    "lazy": ("lazy", "names"),
-    "lazy-exclude": ("lazy_exclude", "names"),
-    "lazy-nested": ("lazy_nested", "names"),
-    "cache-dir": ("cache_dir", "dir"),
-}
+# What the values of a setting are, and how they combine (see Option; OPTIONS is at the end).
+PAIRS = "pairs"  # NAME=VALUE options, a TOML table of name = value (or = [values]); they add up
+NAMES = "names"  # module names; they add up
+PATHS = "paths"  # directories that exist; they add up
+DIR = "dir"  # one directory (need not exist yet); the last one given wins
+# The command's own options, which are not settings: no TOML key, not handed to children.
+FILE = "file"  # --config FILE
+INTERPRETER = "interpreter"  # -X OPT, -W FILTER: options of the program's interpreter
+
+
+class Option:
+    """One option of ``importcraft run`` and the setting it stands for: a frozen record.
+
+    ``flag`` is the option (``--deprecated-alias``); the setting's TOML key is the flag without
+    ``--`` (``deprecated-alias``) and its ``key`` (``deprecated_alias``) names it in a
+    :data:`Config`, in ``IMPORTCRAFT_RUN`` and as argparse's ``dest``. The command's own
+    options (``--config``, ``-X``, ``-W``) have no key. ``kind`` is what the values are and how
+    they combine (PAIRS, NAMES, PATHS, DIR, FILE, INTERPRETER). For PAIRS, ``target`` says
+    what the value of a pair is (``"name"``, ``"dir"`` or ``"reference"``, as
+    ``package.module:function``) and ``form`` how an option's value must look, for errors.
+    ``feature`` is the module of importcraft that applies the setting and ``install`` the
+    function here that does it (``None``: applied with another setting, or not a setting).
+    ``show``: ``importcraft show`` takes the option too. Every option takes one value.
+    """
+
+    __slots__ = (
+        "feature", "flag", "form", "help", "install", "key", "kind", "metavar", "show", "target",
+    )  # fmt: skip
+
+    flag: str
+    key: str | None
+    metavar: str
+    help: str
+    kind: str
+    target: str
+    form: str
+    feature: str | None
+    install: Callable[[_Applying, Option], None] | None
+    show: bool
+
+    def __init__(
+        self,
+        flag: str,
+        key: str | None,
+        metavar: str,
+        help: str,
+        kind: str,
+        *,
+        target: str = "",
+        form: str = "",
+        feature: str | None = None,
+        install: Callable[[_Applying, Option], None] | None = None,
+        show: bool = False,
+    ) -> None:
+        fields: dict[str, object] = {
+            "flag": flag, "key": key, "metavar": metavar, "help": help, "kind": kind,
+            "target": target, "form": form or metavar, "feature": feature, "install": install,
+            "show": show,
+        }  # fmt: skip
+        for name, value in fields.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"an Option is frozen: {self.flag} cannot change its {name!r}")
+
+    @property
+    def toml(self) -> str:
+        """The key of the setting in a TOML file: the flag without ``--``."""
+        return self.flag[2:]
+
+    @property
+    def dest(self) -> str:
+        """The name argparse stores the values under: the key, or the flag's letters."""
+        return self.key or self.flag.lstrip("-")
+
+    def __repr__(self) -> str:
+        return f"Option({self.flag!r}, key={self.key!r}, kind={self.kind!r})"
+
 
 # Where each value came from, for error messages: [config key, name, "file: [tool.importcraft] key"
 # or "--option"]. Kept beside the values so that merge() keeps it; never handed to children.
@@ -56,7 +118,7 @@ class ConfigError(ImportcraftError):
 
 
 def empty() -> Config:
-    return {WHERE: [], **{config_key: [] for config_key, _ in KEYS.values()}}
+    return {WHERE: [], **{key: [] for key in BY_KEY}}
 
 
 def ignores_environment() -> bool:
@@ -123,12 +185,12 @@ def parse_table(table: dict[str, object], where: str, base: str) -> Config:
     """Check a TOML table's keys and values; relative paths are taken from ``base``."""
     config = empty()
     for key, value in table.items():
-        if key not in KEYS:
-            known = ", ".join(KEYS)
+        option = _BY_TOML.get(key)
+        if option is None:
+            known = ", ".join(_BY_TOML)
             raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
-        config_key, kind = KEYS[key]
-        at = f"{where} {key}"
-        if kind == "pairs":
+        config_key, at = str(option.key), f"{where} {key}"
+        if option.kind == PAIRS:
             if not isinstance(value, dict):
                 raise ConfigError(f"{at}: expected a table of name = value, got {_kind(value)}")
             pairs = []
@@ -138,15 +200,15 @@ def parse_table(table: dict[str, object], where: str, base: str) -> Config:
                     if not isinstance(one, str):
                         raise ConfigError(f"{at}: the value of {name!r} must be a string")
                     pairs.append([name, one])
-            config[config_key] = _check_pairs(config_key, pairs, at, base)
-        elif kind == "dir":
+            config[config_key] = _check_pairs(option, pairs, at, base)
+        elif option.kind == DIR:
             if not isinstance(value, str):
                 raise ConfigError(f"{at}: expected a string (a directory), got {_kind(value)}")
-            config[config_key] = _check_names(config_key, [value], at, base)
+            config[config_key] = _check_names(option, [value], at, base)
         else:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{at}: expected a list of strings, got {_kind(value)}")
-            config[config_key] = _check_names(config_key, value, at, base)
+            config[config_key] = _check_names(option, value, at, base)
         config[WHERE].extend(_where(config_key, config[config_key], at))
     return config
 
@@ -160,38 +222,28 @@ def parse_options(options: dict[str, list[str]]) -> Config:
     config = empty()
     cwd = os.getcwd()
     for config_key, values in options.items():
-        option = "--" + config_key.replace("_", "-")
-        kind = next(kind for key, kind in KEYS.values() if key == config_key)
-        if kind == "pairs":
+        option = BY_KEY[config_key]
+        if option.kind == PAIRS:
             pairs = []
             for value in values:
                 name, equals, target = value.partition("=")
                 if not equals or not name or not target:
-                    raise ConfigError(f"{option} {value!r}: expected {_PAIR_HELP[config_key]}")
+                    raise ConfigError(f"{option.flag} {value!r}: expected {option.form}")
                 pairs.append([name, target])
-            config[config_key] = _check_pairs(config_key, pairs, option, cwd)
+            config[config_key] = _check_pairs(option, pairs, option.flag, cwd)
         else:
-            config[config_key] = _check_names(config_key, values, option, cwd)
-        config[WHERE].extend(_where(config_key, config[config_key], option))
+            config[config_key] = _check_names(option, values, option.flag, cwd)
+        config[WHERE].extend(_where(config_key, config[config_key], option.flag))
     return config
 
 
-_PAIR_HELP = {
-    "transform": "PACKAGE=package.module:Transformer",
-    "alias": "OLD=NEW",
-    "deprecated_alias": "OLD=NEW",
-    "mount": "PREFIX=DIR",
-    "when_imported": "NAME=package.module:function",
-}
-
-
-def _check_pairs(config_key: str, pairs: list[list[str]], at: str, base: str) -> list[list[str]]:
+def _check_pairs(option: Option, pairs: list[list[str]], at: str, base: str) -> list[list[str]]:
     checked = []
     for name, target in pairs:
         _check_name(name, at)
-        if config_key == "mount":
+        if option.target == "dir":
             target = _check_dir(target, f"{at} {name!r}", base)
-        elif config_key in ("when_imported", "transform"):
+        elif option.target == "reference":
             module, colon, function = target.partition(":")
             if not colon or not function:
                 raise ConfigError(
@@ -204,10 +256,10 @@ def _check_pairs(config_key: str, pairs: list[list[str]], at: str, base: str) ->
     return checked
 
 
-def _check_names(config_key: str, values: list[str], at: str, base: str) -> list[str]:
-    if config_key == "path":
+def _check_names(option: Option, values: list[str], at: str, base: str) -> list[str]:
+    if option.kind == PATHS:
         return [_check_dir(value, at, base) for value in values]
-    if config_key == "cache_dir":
+    if option.kind == DIR:
         # The last one given wins (an option over the file); it is made when first written.
         return [os.path.normpath(os.path.join(base, os.path.expanduser(values[-1])))]
     for value in values:
@@ -281,8 +333,7 @@ def from_env(text: str) -> Config:
         for key, values in data.items():
             if key == WHERE or key not in config:
                 continue  # written by another version of importcraft: not ours to refuse
-            kind = next(kind for config_key, kind in KEYS.values() if config_key == key)
-            config[key] = _checked(key, kind, values)
+            config[key] = _checked(key, BY_KEY[key].kind, values)
     except ValueError as exc:
         raise ConfigError(f"{ENV} is not a configuration importcraft can read: {exc}") from None
     return config
@@ -290,14 +341,14 @@ def from_env(text: str) -> Config:
 
 def _checked(key: str, kind: str, values: object) -> list[Any]:
     if isinstance(values, list):
-        if kind != "pairs" and all(isinstance(v, str) for v in values):
+        if kind != PAIRS and all(isinstance(v, str) for v in values):
             return values
-        if kind == "pairs" and all(
+        if kind == PAIRS and all(
             isinstance(v, list) and len(v) == 2 and all(isinstance(x, str) for x in v)
             for v in values
         ):
             return values
-    wanted = "a list of [name, value] pairs" if kind == "pairs" else "a list of strings"
+    wanted = "a list of [name, value] pairs" if kind == PAIRS else "a list of strings"
     raise ValueError(f"{key!r} must be {wanted}")
 
 
@@ -435,22 +486,130 @@ def where(config: Config, config_key: str, name: str) -> str:
     for key, named, at in config.get(WHERE, ()):
         if key == config_key and named == name:
             return str(at)
-    return next(toml for toml, (key, _) in KEYS.items() if key == config_key)
+    return BY_KEY[config_key].toml
 
 
-def _transform(package: str, reference: str, at: str) -> Hook:
+def add_paths(entries: Iterable[str], at: str = "--path") -> Hook | None:
+    """Put ``entries`` on ``sys.path`` after ``sys.path[0]``, as ``PYTHONPATH`` does.
+
+    Entries already on ``sys.path`` are left where they are. Returns the hook that takes out
+    exactly the entries added (the same objects, from the same list object, wherever they have
+    moved; an equal entry the program added itself stays), or ``None`` when nothing was added.
+    ``at`` says where the entries were configured, for the hook's description.
+    """
+    import sys
+
+    from ..core._state import LOCK, register
+
+    with LOCK:
+        added = [entry for entry in entries if entry not in sys.path]
+        if not added:
+            return None
+        path = sys.path
+        path[1:1] = added
+
+    def undo() -> None:
+        for entry in added:
+            for i, present in enumerate(path):
+                if present is entry:
+                    del path[i]
+                    break
+
+    shown = ", ".join(map(repr, added))
+    return register(f"sys.path entries {shown} (from {at}, after sys.path[0])", undo)
+
+
+class _Applying:
+    """What :func:`apply` has installed so far, and where the value being installed was given."""
+
+    __slots__ = ("at", "check_callbacks", "config", "hooks")
+
+    def __init__(self, config: Config, check_callbacks: bool) -> None:
+        self.config = config
+        self.check_callbacks = check_callbacks
+        self.hooks: list[Hook] = []
+        self.at = "the configuration"  # for errors raised by what is being installed
+
+    def pairs(self, option: Option) -> Iterable[tuple[str, str]]:
+        key = str(option.key)
+        for name, value in self.config[key]:
+            self.at = f"{where(self.config, key, str(name))} {str(name)!r}"
+            yield str(name), str(value)
+        self.at = "the configuration"
+
+    def names(self, option: Option) -> list[str]:
+        return [str(name) for name in self.config[str(option.key)]]
+
+
+# How each setting is installed; OPTIONS below says which function installs which setting.
+
+
+def _install_path(run: _Applying, option: Option) -> None:
+    names = run.names(option)
+    hook = add_paths(names, ", ".join(sorted({where(run.config, "path", n) for n in names})))
+    if hook is not None:
+        run.hooks.append(hook)
+
+
+def _install_mount(run: _Applying, option: Option) -> None:
+    from ..sources import DirectorySource
+    from ..sources._install import mount
+
+    for prefix, folder in run.pairs(option):
+        run.hooks.append(mount(prefix, DirectorySource(folder)))
+
+
+def _install_alias(run: _Applying, option: Option) -> None:
+    from ..rules._aliases import alias
+
+    for old, new in run.pairs(option):
+        run.hooks.append(alias(old, new, deprecated=option.key == "deprecated_alias"))
+
+
+def _install_policy(run: _Applying, option: Option) -> None:
+    from ..rules._policy import allow_only, block
+
+    install: Callable[..., Hook] = block if option.key == "block" else allow_only
+    names = run.names(option)
+    try:
+        run.hooks.append(install(*names))
+    except Exception as exc:
+        at = ", ".join(sorted({where(run.config, str(option.key), name) for name in names}))
+        raise ConfigError(f"{at}: cannot be applied: {exc}") from exc
+
+
+def _install_lazy(run: _Applying, option: Option) -> None:
+    from ..lazy._modules import lazy_mode
+
+    include, exclude = run.names(option), run.names(BY_KEY["lazy_exclude"])
+    nested = option.key == "lazy_nested"
+    run.hooks.append(lazy_mode(include=include, exclude=exclude, nested=nested))
+
+
+def _install_cache_dir(run: _Applying, option: Option) -> None:
+    from ..core._state import register
+    from ..rewrite._cache import set_cache_dir
+
+    directory = run.names(option)[-1]
+    run.hooks.append(register(f"transform cache in {directory!r}", set_cache_dir(directory)))
+
+
+def _install_transform(run: _Applying, option: Option) -> None:
     from ..rewrite import transform
 
-    return transform(package, resolve_transformer(package, reference, at))
+    for package, reference in run.pairs(option):
+        at = where(run.config, "transform", package)
+        run.hooks.append(transform(package, resolve_transformer(package, reference, at)))
 
 
-def _install_policy(install: Callable[..., Hook], config: Config, key: str) -> Hook:
-    names = [str(name) for name in config[key]]
-    try:
-        return install(*names)
-    except Exception as exc:
-        at = ", ".join(sorted({where(config, key, name) for name in names}))
-        raise ConfigError(f"{at}: cannot be applied: {exc}") from exc
+def _install_when_imported(run: _Applying, option: Option) -> None:
+    from ..rules._post_import import when_imported
+
+    for name, reference in run.pairs(option):
+        callback = LazyCallback(reference)
+        if run.check_callbacks:
+            _resolve_now(name, callback, where(run.config, "when_imported", name))
+        run.hooks.append(when_imported(name, callback))
 
 
 def _resolve_now(name: str, callback: LazyCallback, at: str) -> None:
@@ -463,7 +622,8 @@ def _resolve_now(name: str, callback: LazyCallback, at: str) -> None:
 
 
 def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = False) -> list[Hook]:
-    """Install everything ``config`` asks for; all of it or, on an error, none of it.
+    """Install everything ``config`` asks for, in the order of OPTIONS; all of it or, on an
+    error, none of it.
 
     With ``check_callbacks``, every when-imported function is imported at once (with the
     configured paths in place), so that a bad reference stops the program before it starts.
@@ -471,78 +631,27 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
     itself and that the policies now refuse leave ``sys.modules``, so that the program's
     imports of them are refused too.
     """
-    import sys
-
-    # Each feature's module is imported only when the configuration uses it: they are loaded
-    # into the program, and cost its start-up.
-    if config["mount"]:
-        from ..sources import DirectorySource
-        from ..sources._install import mount
-    if config["alias"] or config["deprecated_alias"]:
-        from ..rules._aliases import alias
-    if config["block"] or config["allow_only"]:
-        from ..rules._policy import allow_only, block
-    if config["when_imported"]:
-        from ..rules._post_import import when_imported
-
-    at = "the configuration"  # where the value being installed was given, for errors
-
-    def pairs(key: str) -> Iterable[tuple[str, str]]:
-        nonlocal at
-        for name, value in config[key]:
-            at = f"{where(config, key, str(name))} {str(name)!r}"
-            yield str(name), str(value)
-        at = "the configuration"
-
-    hooks: list[Hook] = []
-    added_paths = [str(p) for p in config["path"] if p not in sys.path]
+    used = [o for o in SETTINGS if o.install is not None and config[str(o.key)]]
+    # Each feature's module is imported only when the configuration uses it (they are loaded
+    # into the program, and cost its start-up), and before anything is installed: a policy
+    # then cannot refuse what they import.
+    for option in used:
+        if option.feature is not None:
+            __import__(f"importcraft.{option.feature}")
+    run = _Applying(config, check_callbacks)
     try:
-        # As PYTHONPATH does: after the script's folder, before everything else.
-        sys.path[1:1] = added_paths
-        for prefix, folder in pairs("mount"):
-            hooks.append(mount(prefix, DirectorySource(folder)))
-        for old, new in pairs("alias"):
-            hooks.append(alias(old, new))
-        for old, new in pairs("deprecated_alias"):
-            hooks.append(alias(old, new, deprecated=True))
-        if config["block"]:
-            hooks.append(_install_policy(block, config, "block"))
-        if config["allow_only"]:
-            hooks.append(_install_policy(allow_only, config, "allow_only"))
-        if config["lazy"] or config["lazy_nested"]:
-            from ..lazy._modules import lazy_mode
-
-            exclude = [str(name) for name in config["lazy_exclude"]]
-            if config["lazy"]:
-                hooks.append(lazy_mode(include=map(str, config["lazy"]), exclude=exclude))
-            if config["lazy_nested"]:
-                nested = map(str, config["lazy_nested"])
-                hooks.append(lazy_mode(include=nested, exclude=exclude, nested=True))
-        if config["cache_dir"]:
-            from ..core._state import register
-            from ..rewrite._cache import set_cache_dir
-
-            directory = str(config["cache_dir"][-1])
-            hooks.append(register(f"transform cache in {directory!r}", set_cache_dir(directory)))
-        for package, reference in pairs("transform"):
-            hooks.append(_transform(package, reference, where(config, "transform", package)))
-        for name, reference in pairs("when_imported"):
-            callback = LazyCallback(reference)
-            if check_callbacks:
-                _resolve_now(name, callback, where(config, "when_imported", name))
-            hooks.append(when_imported(name, callback))
+        for option in used:
+            assert option.install is not None  # for mypy: filtered above
+            option.install(run, option)
     except Exception as exc:
-        for hook in reversed(hooks):
+        for hook in reversed(run.hooks):
             hook.remove()
-        for entry in added_paths:
-            if entry in sys.path:
-                sys.path.remove(entry)
         if isinstance(exc, ConfigError):
             raise
-        raise ConfigError(f"{at}: cannot be applied: {exc}") from exc
+        raise ConfigError(f"{run.at}: cannot be applied: {exc}") from exc
     if evict_own and (config["block"] or config["allow_only"]):
         _evict_refused()
-    return hooks
+    return run.hooks
 
 
 def _evict_refused() -> None:
@@ -576,3 +685,88 @@ def _evict_refused() -> None:
             # As a fresh interpreter would have it: `from parent import child` refused as well.
             if parent and getattr(sys.modules.get(parent), child, None) is module:
                 delattr(sys.modules[parent], child)
+
+
+# -- the table of options -----------------------------------------------------------------------
+# The one description of `importcraft run`'s options and settings: argparse's options, which
+# arguments take a value, the TOML keys, what IMPORTCRAFT_RUN may hold and how each setting is
+# installed are all made from it. Settings are installed in this order: the paths first (the
+# rest may import from them), policies before what imports user code.
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "--path", "path", "DIR", "put DIR on sys.path, as PYTHONPATH does", PATHS,
+        install=_install_path, show=True,
+    ),
+    Option(
+        "--mount", "mount", "PREFIX=DIR", "serve the package PREFIX from the directory DIR",
+        PAIRS, target="dir", feature="sources._install", install=_install_mount,
+    ),
+    Option(
+        "--alias", "alias", "OLD=NEW", "make `import OLD` give the module NEW", PAIRS,
+        target="name", feature="rules._aliases", install=_install_alias,
+    ),
+    Option(
+        "--deprecated-alias", "deprecated_alias", "OLD=NEW",
+        "as --alias, and warn where OLD is imported", PAIRS,
+        target="name", feature="rules._aliases", install=_install_alias,
+    ),
+    Option(
+        "--block", "block", "NAME", "refuse imports of NAME and everything under it", NAMES,
+        feature="rules._policy", install=_install_policy,
+    ),
+    Option(
+        "--allow-only", "allow_only", "NAME", "refuse imports outside the NAMEs and the stdlib",
+        NAMES, feature="rules._policy", install=_install_policy,
+    ),
+    Option(
+        "--lazy", "lazy", "NAME",
+        "make the program's imports of NAME (and everything under it) lazy; NAME's own imports "
+        "stay eager",
+        NAMES, feature="lazy._modules", install=_install_lazy,
+    ),
+    Option(
+        "--lazy-exclude", "lazy_exclude", "NAME", "keep NAME eager under --lazy (side effects)",
+        NAMES,  # installed with --lazy and --lazy-nested
+    ),
+    Option(
+        "--lazy-nested", "lazy_nested", "NAME",
+        "as --lazy, and also imports of NAME made inside NAME and inside other lazy modules",
+        NAMES, feature="lazy._modules", install=_install_lazy,
+    ),
+    Option(
+        "--cache-dir", "cache_dir", "DIR",
+        "keep the transform cache under DIR (also under PYTHONDONTWRITEBYTECODE)",
+        DIR, feature="rewrite._cache", install=_install_cache_dir,
+    ),
+    Option(
+        "--transform", "transform", "PKG=MOD:CLASS",
+        "rewrite the code of PKG and its modules with the transformer MOD.CLASS",
+        PAIRS, target="reference", form="PACKAGE=package.module:Transformer",
+        feature="rewrite._engine", install=_install_transform, show=True,
+    ),
+    Option(
+        "--when-imported", "when_imported", "NAME=MOD:FUNC",
+        "call MOD.FUNC(module) each time NAME is loaded",
+        PAIRS, target="reference", form="NAME=package.module:function",
+        feature="rules._post_import", install=_install_when_imported,
+    ),
+    Option(
+        "--config", None, "FILE",
+        "a TOML file with the settings (default: [tool.importcraft] in pyproject.toml)",
+        FILE, show=True,
+    ),
+    Option(
+        "-X", None, "OPT",
+        "start the program's interpreter with -X OPT (e.g. -X dev, -X importtime)", INTERPRETER,
+    ),
+    Option(
+        "-W", None, "FILTER", "start the program's interpreter with -W FILTER (a warnings filter)",
+        INTERPRETER,
+    ),
+)  # fmt: skip
+
+SETTINGS = tuple(option for option in OPTIONS if option.key is not None)
+BY_KEY = {str(option.key): option for option in SETTINGS}
+BY_FLAG = {option.flag: option for option in OPTIONS}
+_BY_TOML = {option.toml: option for option in SETTINGS}

@@ -14,7 +14,7 @@ import sys
 # importlib.machinery's class, from the module every interpreter has loaded at start-up.
 from _frozen_importlib_external import SourceFileLoader
 
-from ._config import ENV, ConfigError
+from ._config import BY_FLAG, ENV, FILE, INTERPRETER, OPTIONS, ConfigError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -23,47 +23,7 @@ if TYPE_CHECKING:
     from types import CodeType, ModuleType, TracebackType
     from typing import Any
 
-    from ._config import Config
-
-_RUN_OPTIONS = {
-    "--alias": ("alias", "OLD=NEW", "make `import OLD` give the module NEW"),
-    "--deprecated-alias": (
-        "deprecated_alias",
-        "OLD=NEW",
-        "as --alias, and warn where OLD is imported",
-    ),
-    "--block": ("block", "NAME", "refuse imports of NAME and everything under it"),
-    "--allow-only": ("allow_only", "NAME", "refuse imports outside the NAMEs and the stdlib"),
-    "--mount": ("mount", "PREFIX=DIR", "serve the package PREFIX from the directory DIR"),
-    "--path": ("path", "DIR", "put DIR on sys.path, as PYTHONPATH does"),
-    "--transform": (
-        "transform",
-        "PKG=MOD:CLASS",
-        "rewrite the code of PKG and its modules with the transformer MOD.CLASS",
-    ),
-    "--lazy": (
-        "lazy",
-        "NAME",
-        "make the program's imports of NAME (and everything under it) lazy; NAME's own imports "
-        "stay eager",
-    ),
-    "--lazy-exclude": ("lazy_exclude", "NAME", "keep NAME eager under --lazy (side effects)"),
-    "--lazy-nested": (
-        "lazy_nested",
-        "NAME",
-        "as --lazy, and also imports of NAME made inside NAME and inside other lazy modules",
-    ),
-    "--cache-dir": (
-        "cache_dir",
-        "DIR",
-        "keep the transform cache under DIR (also under PYTHONDONTWRITEBYTECODE)",
-    ),
-    "--when-imported": (
-        "when_imported",
-        "NAME=MOD:FUNC",
-        "call MOD.FUNC(module) each time NAME is loaded",
-    ),
-}
+    from ._config import Config, Option
 
 _RUN_DESCRIPTION = """\
 Run a Python program as `python` would (sys.argv, __main__, exit status, tracebacks), with
@@ -73,11 +33,17 @@ from a [tool.importcraft] table in the nearest pyproject.toml (or the file given
 under `python -I` or `-E` no pyproject.toml is looked for.
 """
 
-# Options of the program's interpreter, as `python -X dev -W error app.py` takes them.
-_INTERPRETER_OPTIONS = {
-    "-X": ("OPT", "start the program's interpreter with -X OPT (e.g. -X dev, -X importtime)"),
-    "-W": ("FILTER", "start the program's interpreter with -W FILTER (a warnings filter)"),
-}
+# -X and -W, which python also takes glued to their value (-Xdev, -Werror).
+_INTERPRETER = tuple(option.flag for option in OPTIONS if option.kind == INTERPRETER)
+
+
+def _add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
+    """Add ``options`` (records of the one table, ``_config.OPTIONS``) to ``parser``."""
+    for option in options:
+        action = "store" if option.kind == FILE else "append"  # the last --config wins
+        parser.add_argument(
+            option.flag, dest=option.dest, metavar=option.metavar, action=action, help=option.help
+        )
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -89,15 +55,7 @@ def _run_parser() -> argparse.ArgumentParser:
         "[ARGS])",
         description=_RUN_DESCRIPTION,
     )
-    for option, (dest, metavar, help_text) in _RUN_OPTIONS.items():
-        parser.add_argument(option, dest=dest, metavar=metavar, action="append", help=help_text)
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="a TOML file with the settings (default: [tool.importcraft] in pyproject.toml)",
-    )
-    for option, (metavar, help_text) in _INTERPRETER_OPTIONS.items():
-        parser.add_argument(option, metavar=metavar, action="append", help=help_text)
+    _add_options(parser, OPTIONS)
     return parser
 
 
@@ -148,8 +106,8 @@ def _split(args: list[str]) -> tuple[list[str], tuple[str, str], list[str]]:
                 break
             return args[:i], ("script", args[i + 1]), args[i + 2 :]
         if arg.startswith("-"):
-            takes_value = arg.split("=", 1)[0] in (*_RUN_OPTIONS, "--config", *_INTERPRETER_OPTIONS)
-            i += 2 if takes_value and "=" not in arg else 1
+            # Every option in the table takes a value: in this argument or the next.
+            i += 2 if arg.split("=", 1)[0] in BY_FLAG and "=" not in arg else 1
             continue
         return args[:i], ("script", arg), args[i + 1 :]
     _run_parser().parse_args(args)  # -h / --help, or an unknown option
@@ -168,34 +126,39 @@ def _parse(own: list[str]) -> tuple[dict[str, list[str]], str | None, list[str]]
     interpreter: list[str] = []
     i = 0
     while i < len(own):
-        option, equals, value = own[i].partition("=")
-        if option in _INTERPRETER_OPTIONS or own[i][:2] in _INTERPRETER_OPTIONS:
+        flag, equals, value = own[i].partition("=")
+        if own[i][:2] in _INTERPRETER:
             # -X dev, -Xdev, -W error, -Werror: as python takes them; "=" is part of -X's value.
-            option, value = own[i][:2], own[i][2:]
+            flag, value = own[i][:2], own[i][2:]
             equals = "=" if value else ""
-        if option not in _RUN_OPTIONS and option not in ("--config", *_INTERPRETER_OPTIONS):
+        option = BY_FLAG.get(flag)
+        if option is None:
             break  # abbreviated or unknown: argparse's to accept or refuse
         if not equals:
             if i + 1 == len(own):
                 break
             i += 1
             value = own[i]
-        if option == "--config":
+        if option.kind == FILE:
             config = value
-        elif option in _INTERPRETER_OPTIONS:
-            interpreter += [option, value]
+        elif option.kind == INTERPRETER:
+            interpreter += [option.flag, value]
         else:
-            given.setdefault(_RUN_OPTIONS[option][0], []).append(value)
+            given.setdefault(option.dest, []).append(value)
         i += 1
     else:
         return given, config, interpreter
     parsed = vars(_run_parser().parse_args(own))  # exits on a usage error
-    for dest, _, _ in _RUN_OPTIONS.values():
-        if parsed[dest]:
-            given[dest] = parsed[dest]
-    for option in _INTERPRETER_OPTIONS:
-        interpreter += [item for value in parsed[option[1]] or () for item in (option, value)]
-    return given, parsed["config"], interpreter
+    given, config, interpreter = {}, None, []
+    for option in OPTIONS:
+        values = parsed[option.dest]
+        if option.kind == FILE:
+            config = values
+        elif option.kind == INTERPRETER:
+            interpreter += [item for value in values or () for item in (option.flag, value)]
+        elif values:
+            given[option.dest] = values
+    return given, config, interpreter
 
 
 def _configuration(given: dict[str, list[str]], config_file: str | None) -> Config:
@@ -302,12 +265,12 @@ def _restart(
     flags: list[str] = subprocess._args_from_interpreter_flags()  # type: ignore[attr-defined]
     rest, i = [], 0
     while i < len(own):
-        if own[i] in _INTERPRETER_OPTIONS:
+        if own[i] in _INTERPRETER:
             i += 2
             continue
-        if own[i][:2] not in _INTERPRETER_OPTIONS:
+        if own[i][:2] not in _INTERPRETER:
             rest.append(own[i])
-            if own[i] in (*_RUN_OPTIONS, "--config"):  # and its value, whatever it looks like
+            if own[i] in BY_FLAG:  # and its value, whatever it looks like
                 rest += own[i + 1 : i + 2]
                 i += 1
         i += 1
@@ -392,10 +355,8 @@ def show(args: list[str]) -> int:
     parser.add_argument(
         "--cache-info", action="store_true", help="say whether and where transforms are cached"
     )
-    for option in ("--transform", "--path"):
-        dest, metavar, help_text = _RUN_OPTIONS[option]
-        parser.add_argument(option, dest=dest, metavar=metavar, action="append", help=help_text)
-    parser.add_argument("--config", metavar="FILE", help="a TOML file with the settings")
+    own = [option for option in OPTIONS if option.show]
+    _add_options(parser, own)
     parser.add_argument("--json", action="store_true", help="print the result as a JSON object")
     options = parser.parse_args(args)
     if options.cache_info:
@@ -414,7 +375,7 @@ def show(args: list[str]) -> int:
     from ._config import resolve_transformer
 
     try:
-        given = {dest: getattr(options, dest) or [] for dest in ("transform", "path")}
+        given = {o.dest: getattr(options, o.dest) or [] for o in own if o.kind != FILE}
         config = _configuration(given, options.config)
         # Modules are found as `python -m MODULE` would find them: from the current folder
         # first (not the console script's), then the --path folders.
