@@ -217,3 +217,82 @@ def test_the_cache_directory_must_be_one_string(tree: Any) -> None:
     done = importcraft_run("app.py", cwd=root)
     assert done.returncode == 2
     assert "cache-dir: expected a string (a directory), got a list" in done.stderr
+
+
+# -- one table of options --------------------------------------------------------------------
+
+
+def test_every_setting_is_an_option_a_toml_key_and_a_key_of_the_variable(tmp_path: Path) -> None:
+    from importcraft.cli import _main
+
+    helped = _main._run_parser().format_help()
+    with pytest.raises(_config.ConfigError) as raised:
+        _config.parse_table({"aliases": {}}, "conf.toml", str(tmp_path))
+    known = str(raised.value).partition("(known keys: ")[2].rstrip(")").split(", ")
+    assert known == [option.toml for option in _config.SETTINGS]
+    for option in _config.OPTIONS:
+        assert f"{option.flag} {option.metavar}" in helped
+    everything = _config.empty()
+    for option in _config.SETTINGS:
+        everything[str(option.key)] = [["a", "b"]] if option.kind == _config.PAIRS else ["a"]
+    assert _config.from_env(_config.to_env(everything)) == everything
+    with pytest.raises(AttributeError, match="an Option is frozen: --alias"):
+        _config.BY_FLAG["--alias"].help = "changed"  # type: ignore[misc]
+
+
+# -- sys.path entries are a hook ----------------------------------------------------------------
+
+
+def path_hooks() -> list[Any]:
+    import importcraft
+
+    return [hook for hook in importcraft.hooks() if hook.description.startswith("sys.path")]
+
+
+def test_configured_paths_are_a_hook_that_takes_out_exactly_its_entries(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    path = sys.path
+    before = list(sys.path)
+    _config.apply(_config.parse_options({"path": [a, b]}))
+    assert sys.path[1:3] == [a, b]
+    [hook] = path_hooks()
+    assert hook.description == f"sys.path entries {a!r}, {b!r} (from --path, after sys.path[0])"
+    # The program puts an entry equal to one of ours in front, and one of its own at the end.
+    its_own = os.path.join(str(tmp_path), "a")
+    sys.path.insert(0, its_own)
+    sys.path.append("program")
+    hook.remove()
+    assert sys.path is path
+    assert sys.path == [a, *before, "program"]
+    assert sys.path[0] is its_own
+    assert not hook.active
+    hook.remove()  # a second time: nothing
+    assert sys.path == [its_own, *before, "program"]
+
+
+def test_a_path_already_there_is_not_added_and_no_hook_is_made(tmp_path: Path) -> None:
+    sys.path.append(str(tmp_path))
+    before = list(sys.path)
+    assert _config.apply(_config.parse_options({"path": [str(tmp_path)]})) == []
+    assert sys.path == before
+    assert path_hooks() == []
+
+
+def test_a_configuration_that_fails_takes_its_paths_out_again(tree: Any) -> None:
+    root = tree({"pyproject.toml": "[tool.importcraft]\npath = ['vendor']\n", "vendor/x.py": ""})
+    config = _config.load_file(str(root / "pyproject.toml"))
+    hooks = _config.apply(config)
+    [hook] = path_hooks()
+    assert hooks == [hook]
+    vendor = str(root / "vendor")
+    where = f"{root / 'pyproject.toml'}: [tool.importcraft] path"
+    assert hook.description == f"sys.path entries {vendor!r} (from {where}, after sys.path[0])"
+    hook.remove()
+    before = list(sys.path)
+    failing = _config.merge(config, _config.parse_options({"when_imported": ["x=nomod:f"]}))
+    with pytest.raises(_config.ConfigError, match="cannot use 'nomod:f'"):
+        _config.apply(failing, check_callbacks=True)
+    assert sys.path == before
+    assert path_hooks() == []
