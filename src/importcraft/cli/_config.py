@@ -2,11 +2,12 @@
 
 One configuration, three spellings: command-line options (``--alias OLD=NEW``), a
 ``[tool.importcraft]`` table in ``pyproject.toml`` (or a standalone TOML file), and the JSON that
-child processes find in the ``IMPORTCRAFT_RUN`` environment variable. Everything is checked
-before the program starts; a problem names the file (or option), the key and what is wrong.
+child processes find in the ``IMPORTCRAFT_RUN`` environment variable. All three, the command's
+argparse options and the way each setting is installed come from one table, :data:`OPTIONS`
+(at the end of this module). Everything is checked before the program starts; a problem names
+the file (or option), the key and what is wrong.
 
-Nothing here imports ``json``: the program's policy may block it, and a module importcraft had
-already loaded for itself would be let through (``sys.modules`` is never asked to finders).
+Nothing here imports ``json``: see "children" below.
 """
 
 from __future__ import annotations
@@ -290,8 +291,12 @@ def _kind(value: object) -> str:
 
 
 # -- children ---------------------------------------------------------------------------------
-# The configuration travels as JSON (what json.dumps would write), written and read here: json
-# pulls in re, enum and more, into every child and before the policies apply.
+# The configuration travels as JSON (what json.dumps would write), written and read here. json
+# pulls re, enum, functools, collections and more (22 modules) into every child, before the
+# policies apply and where the program would find them loaded: measured on a 2-CPU VM with
+# 3.12, a child with IMPORTCRAFT_RUN set starts 8 ms slower than a plain one with this codec,
+# 72 ms slower with json.loads; `importcraft run` itself (benchmarks/run_startup.py) adds
+# 16 ms to a program's start-up with it, 43 ms with json.dumps.
 
 
 def to_env(config: Config) -> str:
