@@ -236,7 +236,7 @@ def test_every_setting_is_an_option_a_toml_key_and_a_key_of_the_variable(tmp_pat
     for option in _config.SETTINGS:
         everything[str(option.key)] = [["a", "b"]] if option.kind == _config.PAIRS else ["a"]
     assert _config.from_env(_config.to_env(everything)) == everything
-    with pytest.raises(AttributeError, match="an Option is frozen: --alias"):
+    with pytest.raises(AttributeError):
         _config.BY_FLAG["--alias"].help = "changed"  # type: ignore[misc]
 
 

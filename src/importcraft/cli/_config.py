@@ -40,7 +40,7 @@ FILE = "file"  # --config FILE
 INTERPRETER = "interpreter"  # -X OPT, -W FILTER: options of the program's interpreter
 
 
-class Option:
+class Option(tuple):  # type: ignore[type-arg]
     """One option of ``importcraft run`` and the setting it stands for: a frozen record.
 
     ``flag`` is the option (``--deprecated-alias``); the setting's TOML key is the flag without
@@ -53,25 +53,16 @@ class Option:
     ``feature`` is the module of importcraft that applies the setting and ``install`` the
     function here that does it (``None``: applied with another setting, or not a setting).
     ``show``: ``importcraft show`` takes the option too. Every option takes one value.
+
+    A tuple, not a dataclass: this module is loaded into every program ``importcraft run``
+    starts and into its children, and dataclasses (or setting attributes one by one) would
+    cost them start-up time.
     """
 
-    __slots__ = (
-        "feature", "flag", "form", "help", "install", "key", "kind", "metavar", "show", "target",
-    )  # fmt: skip
+    __slots__ = ()
 
-    flag: str
-    key: str | None
-    metavar: str
-    help: str
-    kind: str
-    target: str
-    form: str
-    feature: str | None
-    install: Callable[[_Applying, Option], None] | None
-    show: bool
-
-    def __init__(
-        self,
+    def __new__(
+        cls,
         flag: str,
         key: str | None,
         metavar: str,
@@ -83,17 +74,32 @@ class Option:
         feature: str | None = None,
         install: Callable[[_Applying, Option], None] | None = None,
         show: bool = False,
-    ) -> None:
-        fields: dict[str, object] = {
-            "flag": flag, "key": key, "metavar": metavar, "help": help, "kind": kind,
-            "target": target, "form": form or metavar, "feature": feature, "install": install,
-            "show": show,
-        }  # fmt: skip
-        for name, value in fields.items():
-            object.__setattr__(self, name, value)
+    ) -> Option:
+        fields = (flag, key, metavar, help, kind, target, form or metavar, feature, install, show)
+        return tuple.__new__(cls, fields)
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"an Option is frozen: {self.flag} cannot change its {name!r}")
+    if TYPE_CHECKING:
+        flag: str
+        key: str | None
+        metavar: str
+        help: str
+        kind: str
+        target: str
+        form: str
+        feature: str | None
+        install: Callable[[_Applying, Option], None] | None
+        show: bool
+    else:
+        flag = property(lambda self: self[0])
+        key = property(lambda self: self[1])
+        metavar = property(lambda self: self[2])
+        help = property(lambda self: self[3])
+        kind = property(lambda self: self[4])
+        target = property(lambda self: self[5])
+        form = property(lambda self: self[6])
+        feature = property(lambda self: self[7])
+        install = property(lambda self: self[8])
+        show = property(lambda self: self[9])
 
     @property
     def toml(self) -> str:
@@ -293,10 +299,10 @@ def _kind(value: object) -> str:
 # -- children ---------------------------------------------------------------------------------
 # The configuration travels as JSON (what json.dumps would write), written and read here. json
 # pulls re, enum, functools, collections and more (22 modules) into every child, before the
-# policies apply and where the program would find them loaded: measured on a 2-CPU VM with
-# 3.12, a child with IMPORTCRAFT_RUN set starts 8 ms slower than a plain one with this codec,
-# 72 ms slower with json.loads; `importcraft run` itself (benchmarks/run_startup.py) adds
-# 16 ms to a program's start-up with it, 43 ms with json.dumps.
+# policies apply and where the program would find them loaded. Measured on a 2-CPU VM with
+# 3.12: a child with IMPORTCRAFT_RUN set starts 6.8 ms slower than a plain one with this codec,
+# 24.5 ms slower with json.loads; `importcraft run` (benchmarks/run_startup.py) adds 14.9 ms
+# to a program's start-up with it, 32.1 ms with json.dumps and json.loads.
 
 
 def to_env(config: Config) -> str:
