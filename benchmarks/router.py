@@ -73,7 +73,7 @@ def miss_cost() -> None:
         for i in range(count):
             # Same rules install() makes for a top-level source, indexed directly so these
             # routers stay off sys.meta_path.
-            router._index(SourceRule(RESOLVE, f"bench_pkg_{i}", source, None))
+            router._index(SourceRule(RESOLVE, f"bench_pkg_{i}", source, None, None))
         routers[count] = router
 
     class Bare:
