@@ -73,6 +73,15 @@ from a [tool.importcraft] table in the nearest pyproject.toml (or the file given
 under `python -I` or `-E` no pyproject.toml is looked for.
 """
 
+# Options without a value, counted as python counts -v (-vv, -v -v).
+_FLAG_OPTIONS = {
+    "-v": (
+        "verbose",
+        "print to stderr which importcraft rule decided each import of the program, as "
+        "IMPORTCRAFT_VERBOSE=1 does; -vv also imports no rule covers",
+    ),
+}
+
 # Options of the program's interpreter, as `python -X dev -W error app.py` takes them.
 _INTERPRETER_OPTIONS = {
     "-X": ("OPT", "start the program's interpreter with -X OPT (e.g. -X dev, -X importtime)"),
@@ -98,6 +107,8 @@ def _run_parser() -> argparse.ArgumentParser:
     )
     for option, (metavar, help_text) in _INTERPRETER_OPTIONS.items():
         parser.add_argument(option, metavar=metavar, action="append", help=help_text)
+    for option, (dest, help_text) in _FLAG_OPTIONS.items():
+        parser.add_argument(option, dest=dest, action="count", default=0, help=help_text)
     return parser
 
 
@@ -168,6 +179,11 @@ def _parse(own: list[str]) -> tuple[dict[str, list[str]], str | None, list[str]]
     interpreter: list[str] = []
     i = 0
     while i < len(own):
+        if own[i][:2] in _FLAG_OPTIONS and own[i][2:] == own[i][1] * (len(own[i]) - 2):
+            # -v, -vv: counted, one item in given[dest] for each "v"
+            given.setdefault(_FLAG_OPTIONS[own[i][:2]][0], []).extend(own[i][1:])
+            i += 1
+            continue
         option, equals, value = own[i].partition("=")
         if option in _INTERPRETER_OPTIONS or own[i][:2] in _INTERPRETER_OPTIONS:
             # -X dev, -Xdev, -W error, -Werror: as python takes them; "=" is part of -X's value.
@@ -195,6 +211,8 @@ def _parse(own: list[str]) -> tuple[dict[str, list[str]], str | None, list[str]]
             given[dest] = parsed[dest]
     for option in _INTERPRETER_OPTIONS:
         interpreter += [item for value in parsed[option[1]] or () for item in (option, value)]
+    for dest, _ in _FLAG_OPTIONS.values():
+        given[dest] = ["v"] * parsed[dest]
     return given, parsed["config"], interpreter
 
 
@@ -215,6 +233,7 @@ def run(args: list[str]) -> int:
     """``importcraft run``: install the configuration, then run the program as Python would."""
     own, (mode, target), program_args = _split(args)
     given, config_file, interpreter = _parse(own)
+    verbose = len(given.pop("verbose", ()))
     if interpreter:
         return _restart(interpreter, own, mode, target, program_args)
 
@@ -270,6 +289,7 @@ def run(args: list[str]) -> int:
         os.environ["PYTHONPATH"] = os.pathsep.join(
             [*map(str, config["path"]), *([inherited] if inherited else [])]
         )
+    _trace_program(verbose)
     # The command is not part of the program: as under `python app.py`, it is not loaded.
     for name in (__name__, "importcraft.__main__"):
         sys.modules.pop(name, None)
@@ -277,6 +297,15 @@ def run(args: list[str]) -> int:
     if package is not None and hasattr(package, "_cli"):
         delattr(package, "_cli")
     return _execute(mode, target, script, runner)
+
+
+def _trace_program(level: int) -> None:
+    """``-v``: the program, and the Python programs it starts, trace their imports."""
+    if level:
+        from ..core._trace import ENV, set_verbose
+
+        os.environ[ENV] = str(level)
+        set_verbose(level)
 
 
 def _is_zip(target: str, script: bytes | None) -> bool:

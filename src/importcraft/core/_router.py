@@ -46,10 +46,11 @@ class Rule:
 
     ``key`` is the name covered: exactly that name if ``exact``, else that name and every name
     below it; ``None`` covers every name (and costs every import a trip through the slow path).
-    Subclasses override the method of their stage.
+    Subclasses override the method of their stage. ``description`` says what made the rule, in
+    the words of its Hook (see :meth:`Router.add`), for the decision trace (``_trace``).
     """
 
-    __slots__ = ("exact", "key", "order", "stage")
+    __slots__ = ("description", "exact", "key", "order", "stage")
 
     def __init__(
         self, stage: int, key: str | None, *, exact: bool = False, order: float = 0
@@ -58,6 +59,7 @@ class Rule:
         self.key = key
         self.exact = exact
         self.order = order
+        self.description: str | None = None
 
     def check(self, fullname: str) -> None:
         """Policy stage: raise to refuse ``fullname``."""
@@ -209,7 +211,7 @@ class Router:
         lookups pay for looking at the frames.
         """
         frame = sys._getframe(1)
-        while frame is not None and frame.f_globals.get("__name__") == __name__:
+        while frame is not None and frame.f_globals.get("__name__") in _ROUTER_MODULES:
             frame = frame.f_back  # type: ignore[assignment]
         if frame is None or frame.f_code.co_filename != "<frozen importlib._bootstrap>":
             return False
@@ -282,20 +284,27 @@ class Router:
 
     # -- changing the rules --------------------------------------------------------------------
 
-    def add(self, rules: Iterable[Rule]) -> None:
-        """Register ``rules`` and make sure the router is on ``sys.meta_path``."""
-        self.replace((), rules)
+    def add(self, rules: Iterable[Rule], description: str | None = None) -> None:
+        """Register ``rules`` and make sure the router is on ``sys.meta_path``.
+
+        ``description`` (the Hook's) describes the rules that have none of their own.
+        """
+        self.replace((), rules, description)
 
     def remove(self, rules: Iterable[Rule]) -> None:
         """Unregister ``rules``; the router leaves ``sys.meta_path`` with its last rule."""
         self.replace(rules, ())
 
-    def replace(self, old: Iterable[Rule], new: Iterable[Rule]) -> None:
-        """Swap ``old`` rules for ``new`` ones in one step under the lock."""
+    def replace(
+        self, old: Iterable[Rule], new: Iterable[Rule], description: str | None = None
+    ) -> None:
+        """Swap ``old`` rules for ``new`` ones in one step under the lock (see :meth:`add`)."""
         with _state.LOCK:
             for rule in old:
                 self._unindex(rule)
             for rule in new:
+                if rule.description is None:
+                    rule.description = description
                 self._index(rule)
             self._plans = {}
             _state.set_walk_ending(self._policies > 0)
@@ -410,6 +419,9 @@ def ask_finder(
         return spec_from_legacy_finder(finder, fullname, path)
     return None
 
+
+# The modules whose frames stand between importlib and a refusal (see Router._end_probe).
+_ROUTER_MODULES = frozenset((__name__, __name__.rpartition(".")[0] + "._trace"))
 
 ROUTER = Router()
 _state.add_snapshotter(ROUTER._snapshot)

@@ -139,7 +139,7 @@ def _make_pending(module: ModuleType, name: str, spec: ModuleSpec | None, where:
 
 def _add_rule(state: _Pending) -> None:
     state.rule = _ParentFirstRule(state)
-    ROUTER.add([state.rule])
+    ROUTER.add([state.rule], f"lazy module {state.name!r}: runs before its submodules")
 
 
 def _forget(state: _Pending) -> None:
@@ -589,6 +589,9 @@ def _run(state: _Pending) -> None:
         _forget(state)
         _forward(module, current)
         return
+    trace = sys.modules.get("importcraft.core._trace")  # loaded only while tracing is on
+    if trace is not None and trace.level:
+        trace.lazy_body(name, state.declared_at)
     namespace = _module_getattribute(module, "__dict__")
     before = dict(namespace)
     state.new_class = None
@@ -855,5 +858,5 @@ def lazy_mode(
     keys: Iterable[str | None] = included or [None]
     rules = [LazyModeRule(key, excluded, nested) for key in keys]
     with _state.LOCK:
-        ROUTER.add(rules)
+        ROUTER.add(rules, description)
         return _state.register(description, lambda: ROUTER.remove(rules))

@@ -433,7 +433,7 @@ def transform(
         if any(module == n or module.startswith(n + ".") for n in names)
     )
     with _state.LOCK:
-        ROUTER.add(rules)
+        ROUTER.add(rules, description)
         hook = _state.register(description, lambda: ROUTER.remove(rules))
     if already:
         from ..core._frames import warn_at_user

@@ -56,9 +56,10 @@ def install_legacy(
             f"{importer!r} has none"
         )
     rule = LegacyRule(importer)
+    description = f"install_legacy({importer!r})"
     with _state.LOCK:
-        ROUTER.add([rule])
-        return _state.register(f"install_legacy({importer!r})", lambda: ROUTER.remove([rule]))
+        ROUTER.add([rule], description)
+        return _state.register(description, lambda: ROUTER.remove([rule]))
 
 
 class LegacyRule(Rule):

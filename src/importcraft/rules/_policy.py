@@ -35,6 +35,7 @@ _OWN_MODULES = (
     "importcraft.core._resources",
     "importcraft.core._router",
     "importcraft.core._state",
+    "importcraft.core._trace",
     "importcraft.lazy._attach",
     "importcraft.lazy._modules",
     "importcraft.lazy._optional",
@@ -79,7 +80,7 @@ _OWN_STDLIB = (
 class PolicyRule(Rule):
     """Refuses the names it covers, naming the hook that did it and why."""
 
-    __slots__ = ("description", "reason")
+    __slots__ = ("reason",)
 
     def __init__(self, key: str | None, description: str, reason: str | None) -> None:
         super().__init__(POLICY, key)
@@ -264,7 +265,7 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
             )
     evicted: dict[str, ModuleType] = {}
     with _state.LOCK:
-        ROUTER.add(rules)
+        ROUTER.add(rules, description)
         if evict:
             for module_name in _imported_under(blocked):
                 evicted[module_name] = sys.modules.pop(module_name)
@@ -327,7 +328,7 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
         rules.append(StdlibOriginRule(rule, _stdlib_locations()))
     description = rule_text[:-1] + (f", reason={reason!r})" if reason else ")")
     with _state.LOCK:
-        ROUTER.add(rules)
+        ROUTER.add(rules, description)
         return _state.register(description, lambda: ROUTER.remove(rules))
 
 

@@ -183,7 +183,10 @@ def add_callback(name: str, callback: Callback, strict: bool) -> Callable[[], No
             old = _rule_for(name)
             entries = change(old.entries if old is not None else ())
             new = [PostImportRule(name, entries)] if entries else []
-            ROUTER.replace([old] if old else [], new)
+            described = ", ".join(
+                f"when_imported({name!r}, {_callable_name(e.callback)})" for e in entries
+            )
+            ROUTER.replace([old] if old else [], new, described)
 
     swap(lambda entries: (*entries, entry))
     return lambda: swap(lambda entries: tuple(e for e in entries if e is not entry))

@@ -62,7 +62,8 @@ def _catalog() -> CatalogRule | None:
 def _swap_catalog(change: dict[str, dict[str, str]]) -> None:
     old = _catalog()
     versions = {name: dict(known) for name, known in change.items() if known}
-    ROUTER.replace([old] if old else [], [CatalogRule(versions)] if versions else [])
+    new = [CatalogRule(versions)] if versions else []
+    ROUTER.replace([old] if old else [], new, "register_version(): the registered versions")
 
 
 def register_version(
@@ -126,7 +127,7 @@ def register_version(
                 hooks.append(install(served, prefix=target))
             else:
                 file_rule = FileRule(target, module_file or "")
-                ROUTER.add([file_rule])
+                ROUTER.add([file_rule], f"{description}: {module_file}")
                 hooks.append(_state.register(f"{description}: {module_file}", file_rule.remove))
             # The version's absolute imports of itself stay inside the version.
             hooks.append(transform(target, ImportRewriter({name: target})))

@@ -255,7 +255,7 @@ def _install(
         source.invalidate_caches()
         if prefix is None:
             with _state.LOCK:
-                ROUTER.replace(current(), make_rules())
+                ROUTER.replace(current(), make_rules(), description)
 
     def undo() -> None:
         ROUTER.remove_cache_clearer(refresh)
@@ -264,7 +264,7 @@ def _install(
             _state.remove_path_hook(PATH_HOOK, PATH_HOOK.finders)
 
     with _state.LOCK:
-        ROUTER.add(rules)
+        ROUTER.add(rules, description)
         ROUTER.add_cache_clearer(refresh)
         if not any(hook is PATH_HOOK for hook in sys.path_hooks):
             _state.insert_path_hook(PATH_HOOK)  # also forgets entries no hook accepted so far
