@@ -175,10 +175,13 @@ def test_nothing_is_printed_when_unset_or_zero() -> None:
             import colorsys
         except ImportError:
             pass
+        import sys
+        print("importcraft.core._trace" in sys.modules)
     """
     for level in (None, "0", ""):
-        _, lines = traced(code, level)
+        out, lines = traced(code, level)
         assert lines == [], level
+        assert out.strip() == "False", level  # off, the trace is not even loaded
 
 
 def test_set_verbose_switches_the_trace_at_run_time(capsys: pytest.CaptureFixture[str]) -> None:
