@@ -413,3 +413,15 @@ def ask_finder(
 
 ROUTER = Router()
 _state.add_snapshotter(ROUTER._snapshot)
+
+
+def add_rules(description: str, rules: Sequence[Rule]) -> _state.Hook:
+    """Give ``rules`` to the router and return the Hook, described so, that takes them back.
+
+    What most features end with once their arguments are checked: the rules and the hook are
+    made under one lock, so no thread sees the rules without the hook that removes them.
+    """
+    rules = list(rules)
+    with _state.LOCK:
+        ROUTER.add(rules)
+        return _state.register(description, lambda: ROUTER.remove(rules))
