@@ -369,7 +369,7 @@ def test_hooks_can_come_and_go_while_other_threads_import(tree: Any) -> None:
 
     def importer(i: int) -> None:
         # Every import is a first import of a new name. Taking one name out of sys.modules
-        # and importing it again in a loop failed now and then on 3.11 under coverage with a
+        # and importing it again in a loop failed now and then under coverage (3.11-3.13) with a
         # KeyError inside importlib's _load_unlocked; no importcraft code was seen removing
         # the name, and the cause is still open (see the issue 11 notes in CHANGELOG.md).
         k = 0
