@@ -20,7 +20,9 @@ The peers (lazy_loader, wrapt, pytest) come with the dev extras, in the venv thi
     pytest's (parse + rewrite + compile; target <= 1.0); a warm import of it against the plain
     .pyc (target <= 1.10).
 
-Run: .venv/bin/python benchmarks/peers.py [--rounds N]
+Run: .venv/bin/python benchmarks/peers.py [--rounds N] [--only LETTERS]
+
+``--only de`` runs sections (d) and (e) alone.
 """
 
 from __future__ import annotations
@@ -543,16 +545,29 @@ def assertions(folder: Path, rounds: int) -> None:
 
 
 def main() -> None:
+    only = "abcdef"
+    if "--only" in sys.argv:
+        at = sys.argv.index("--only")
+        only = sys.argv[at + 1]
+        del sys.argv[at : at + 2]
     rounds = start(__doc__ or "", 15)
     folder = Path(tempfile.mkdtemp())
     sys.path.insert(0, str(folder))
+    sections: dict[str, Callable[[], None]] = {
+        "a": lambda: attach(folder, rounds),
+        "b": lambda: declaration(folder, rounds),
+        "c": lambda: run_lazy(folder, rounds),
+        "d": lambda: post_import(folder, rounds),
+        "e": lambda: router(rounds),
+        "f": lambda: assertions(folder, rounds),
+    }
+    unknown = sorted(set(only) - set(sections))
+    if unknown:
+        raise SystemExit(f"--only {only}: no section {', '.join(unknown)} (sections are a to f)")
     try:
-        attach(folder, rounds)
-        declaration(folder, rounds)
-        run_lazy(folder, rounds)
-        post_import(folder, rounds)
-        router(rounds)
-        assertions(folder, rounds)
+        for letter, run in sections.items():
+            if letter in only:
+                run()
     finally:
         sys.path.remove(str(folder))
         shutil.rmtree(folder)
