@@ -18,20 +18,34 @@ def check_module_name(name: object, what: str = "module name") -> str:
     """
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a str, not {type(name).__name__}: {name!r}")
+    if name.isidentifier() and name.isascii() and name not in _keywords():
+        return name  # the usual case, a plain top-level name: checked without a loop
     fault = _fault(name)
     if fault is not None:
         raise ValueError(f"{what} {name!r} is not a valid dotted module name: {fault}")
     return name
 
 
+_KEYWORDS: frozenset[str] = frozenset()
+
+
+def _keywords() -> frozenset[str]:
+    """Python's keywords (``keyword`` is imported when a name is first checked)."""
+    global _KEYWORDS
+    if not _KEYWORDS:
+        import keyword  # only at install time, never on the import path
+
+        _KEYWORDS = frozenset(keyword.kwlist)
+    return _KEYWORDS
+
+
 def _fault(name: str) -> str | None:
     """What keeps ``name`` from being a dotted module name, or ``None``."""
-    import keyword  # only at install time, never on the import path
-
+    keywords = _keywords()
     for part in name.split("."):
         if not part.isidentifier():
             return "it has an empty part" if not part else f"{part!r} is not an identifier"
-        if keyword.iskeyword(part):
+        if part in keywords:
             return f"{part!r} is a keyword, which no import statement can spell"
     if not name.isascii():
         # What the parser makes of each part is exactly what an import statement asks for.

@@ -332,12 +332,8 @@ class Router:
             for rule in new:
                 self._index(rule)
             self._plans = {}
-            self.forget_answers()
-            _state.set_walk_ending(self._policies > 0)
-            if self._count:
-                _state.insert_meta_path_finder(self)
-            else:
-                _state.remove_meta_path_finder(self)
+            self._refused = _Answers() if self._anywhere else None  # forget_answers()
+            _state.settle_finder(self, self._count > 0, self._policies > 0)
 
     def add_cache_clearer(self, clear: Callable[[], None]) -> None:
         with _state.LOCK:

@@ -1,0 +1,47 @@
+"""The loader of modules with post-import callbacks, imported when the first one is found."""
+
+from __future__ import annotations
+
+import sys
+
+from ..core._loaders import WrappingLoader
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from types import ModuleType
+
+
+class PostImportLoader(WrappingLoader):
+    """Runs the module, hands its loader back, then calls the callbacks for it.
+
+    Before the callbacks run, the module is marked as initialised, which is what importlib
+    checks before waiting on a module's import lock: from then on other threads importing it
+    take it at once, as after any import, instead of waiting for the callbacks. So a callback
+    may import anything, in any thread, including modules that import this one and modules
+    with callbacks of their own, without waiting on this import. No lock of importcraft's is
+    held either. ``notify(name, module)`` calls the callbacks (``_post_import.notify``, handed
+    over rather than imported: this module is imported from there).
+    """
+
+    def __init__(self, original: object, notify: Callable[[str, ModuleType], None]) -> None:
+        super().__init__(original)
+        self.notify = notify
+
+    def load(self, module: ModuleType) -> None:
+        # WrappingLoader.load with run() and after() written out: the callbacks follow the
+        # end of the module's body as closely as they can.
+        try:
+            self.original.exec_module(module)  # type: ignore[attr-defined]
+        finally:
+            self.restore(module)
+        spec = module.__spec__
+        if spec is not None:
+            # importlib's own flag (set back to False by importlib once exec_module returns).
+            spec._initializing = False  # type: ignore[attr-defined]
+            name = spec.name
+        else:
+            name = module.__name__
+        # A module may have put another object in its place in sys.modules: that is what the
+        # import statement binds, so that is what the callbacks get.
+        self.notify(name, sys.modules.get(name, module))
