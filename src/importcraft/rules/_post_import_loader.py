@@ -29,19 +29,31 @@ class PostImportLoader(WrappingLoader):
         self.notify = notify
 
     def load(self, module: ModuleType) -> None:
-        # WrappingLoader.load with run() and after() written out: the callbacks follow the
-        # end of the module's body as closely as they can.
+        # WrappingLoader.load with run(), restore() and after() written out for the usual
+        # case: the callbacks follow the end of the module's body as closely as they can.
+        original = self.original
         try:
-            self.original.exec_module(module)  # type: ignore[attr-defined]
-        finally:
+            original.exec_module(module)  # type: ignore[attr-defined]
+        except BaseException:
             self.restore(module)
+            raise
         spec = module.__spec__
+        name = spec.name if spec is not None else module.__name__
+        # A module may have put another object in its place in sys.modules: that is what the
+        # import statement binds, so that is what the callbacks get.
+        current = sys.modules.get(name, module)
+        me: object = self
+        if (
+            current is module
+            and spec is not None
+            and spec.loader is me
+            and getattr(module, "__loader__", None) is me
+            and not isinstance(original, WrappingLoader)
+        ):
+            module.__loader__ = spec.loader = original  # type: ignore[assignment]
+        else:
+            self.restore(module)
         if spec is not None:
             # importlib's own flag (set back to False by importlib once exec_module returns).
             spec._initializing = False  # type: ignore[attr-defined]
-            name = spec.name
-        else:
-            name = module.__name__
-        # A module may have put another object in its place in sys.modules: that is what the
-        # import statement binds, so that is what the callbacks get.
-        self.notify(name, sys.modules.get(name, module))
+        self.notify(name, current)
