@@ -335,7 +335,8 @@ class Router:
             for rule in new:
                 self._index(rule)
             self._plans = {}
-            self.forget_answers()
+            if self._anywhere or self._refused is not None:
+                self.forget_answers()
             _state.settle_finder(self, self._count > 0, self._policies > 0)
 
     def add_cache_clearer(self, clear: Callable[[], None]) -> None:
