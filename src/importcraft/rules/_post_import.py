@@ -133,8 +133,7 @@ def when_imported(  # noqa: F811 - the implementation of the overloads
         return decorator
     if not callable(callback):
         raise TypeError(f"when_imported({name!r}, ...) needs a callable, not {callback!r}")
-    # Kept to the bone (one lock, a few calls): registering costs about what a plain
-    # dict-of-lists registry does (benchmarks/peers.py (d)).
+    # Kept short, one lock and a few calls: see benchmarks/peers.py (d) for what it costs.
     entry = (callback, strict)
     with _state.LOCK:
         if ROUTER.exact_rules(name):
