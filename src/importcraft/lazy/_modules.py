@@ -634,7 +634,8 @@ def _run(state: _Pending) -> None:
         _forward(module, replacement)  # the body put another object in its place: keep it
         return
     _module_setattr(module, "__class__", state.new_class or ModuleType)
-    from ..rules._post_import import PostImportLoader, notify
+    from ..rules._post_import import notify
+    from ..rules._post_import_loader import PostImportLoader
 
     if not isinstance(loader, PostImportLoader):
         notify(name, module)  # a wrapped loader has already called the hooks

@@ -45,6 +45,7 @@ _OWN_MODULES = (
     "importcraft.rules._aliases",
     "importcraft.rules._legacy",
     "importcraft.rules._post_import",
+    "importcraft.rules._post_import_loader",
     "importcraft.rules._versions",
     "importcraft.sources._base",
     "importcraft.sources._dict",
