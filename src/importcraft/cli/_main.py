@@ -396,9 +396,10 @@ def _run_in_main(code: CodeType, path: str | None = None) -> None:
 
 def _report(exc: BaseException, runner: ModuleType | None) -> None:
     """Print the traceback Python would print: the program's frames, not importcraft's."""
+    from ..core._frames import PACKAGE_FOLDER
+
     tb: TracebackType | None = exc.__traceback__
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this file is in cli/
-    ours: tuple[str, ...] = (package + os.sep, "<frozen runpy>")
+    ours: tuple[str, ...] = (PACKAGE_FOLDER, "<frozen runpy>")
     if runner is not None:
         ours += (os.path.abspath(runner.__file__ or ""),)
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(ours):

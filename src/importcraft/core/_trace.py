@@ -85,7 +85,10 @@ def say(message: str) -> None:
 
 def describe(rule: Rule) -> str:
     """What made ``rule``, in the words of its Hook, else the rule's repr."""
-    return rule.description or repr(rule)
+    description = rule.description
+    if description is None:
+        return repr(rule)
+    return description if isinstance(description, str) else description()
 
 
 def _found(spec: ModuleSpec) -> str:
@@ -107,7 +110,7 @@ class _Traced(Rule):
 
     def __init__(self, rule: Rule) -> None:
         super().__init__(rule.stage, rule.key, exact=rule.exact, order=rule.order)
-        self.description = rule.description
+        self.description = rule.description if rule.description is not None else rule.__repr__
         self.rule = rule
 
     def _refused(self, fullname: str, exc: ImportBlockedError) -> None:

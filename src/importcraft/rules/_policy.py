@@ -13,7 +13,7 @@ import sys
 from ..core import _state
 from ..core._errors import ImportBlockedError, ImportcraftWarning
 from ..core._names import check_module_name, is_module_name
-from ..core._router import DECORATE, POLICY, ROUTER, Rule
+from ..core._router import DECORATE, POLICY, ROUTER, Rule, add_rules
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ _OWN_MODULES = (
     "importcraft.rules._aliases",
     "importcraft.rules._legacy",
     "importcraft.rules._post_import",
+    "importcraft.rules._post_import_loader",
     "importcraft.rules._versions",
     "importcraft.sources._base",
     "importcraft.sources._dict",
@@ -327,9 +328,7 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
     if stdlib:
         rules.append(StdlibOriginRule(rule, _stdlib_locations()))
     description = rule_text[:-1] + (f", reason={reason!r})" if reason else ")")
-    with _state.LOCK:
-        ROUTER.add(rules, description)
-        return _state.register(description, lambda: ROUTER.remove(rules))
+    return add_rules(description, rules)
 
 
 def _import_names(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
