@@ -1,13 +1,14 @@
 """Benchmark of the router (issue 2).
 
 (a) one non-matching find_spec with 1, 100 and 10,000 rules installed (target: at most 1 µs,
-    flat from 1 to 10,000);
+    flat from 1 to 10,000), and with a rule covering every name that says which top-level
+    names it wants (register_version's catalogue);
 (b) a fresh interpreter importing a fixed list of standard-library modules, with importcraft
     imported and 1,000 rules installed, against the same without importcraft (target: at most
     1.03, as a ratio of interleaved runs);
 (c) the import time of importcraft itself (target: at most 2 ms).
 
-Run: .venv/bin/python benchmarks/router.py [--rounds N]
+Run: .venv/bin/python benchmarks/router.py [--rounds N] [--only LETTERS]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from _common import (
 
 import importcraft
 from importcraft.core._router import RESOLVE, Router
+from importcraft.rules._versions import CatalogRule
 from importcraft.sources._install import SourceRule
 
 # 189 standard-library modules that import without side effects on CPython 3.11 to 3.13.
@@ -73,8 +75,16 @@ def miss_cost() -> None:
         for i in range(count):
             # Same rules install() makes for a top-level source, indexed directly so these
             # routers stay off sys.meta_path.
-            router._index(SourceRule(RESOLVE, f"bench_pkg_{i}", source, None))
+            router._index(SourceRule(RESOLVE, f"bench_pkg_{i}", source, None, None))
         routers[count] = router
+    # The same 10,000 rules and a rule covering every name that says which top-level names it
+    # wants (register_version's catalogue, one version of one module registered).
+    catalogued = Router()
+    for rules in routers[10_000]._prefix.values():
+        for rule in rules:
+            catalogued._index(rule)
+    catalogued._index(CatalogRule({"bench_versioned": {"1": "bench_versioned_v1"}}))
+    catalogued.forget_answers()
 
     class Bare:
         def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
@@ -87,6 +97,9 @@ def miss_cost() -> None:
     runs["floor: a finder that returns None"] = lambda: per_call_ns(
         "find('colorsys')", {"find": Bare().find_spec}
     )
+    runs["10,000 rules and a catalogue rule"] = lambda: per_call_ns(
+        "find('colorsys')", {"find": catalogued.find_spec}
+    )
     deep = routers[10_000]
     runs["10,000 rules, dotted name a.b.c.d"] = lambda: per_call_ns(
         "find('xml.etree.cElementTree.x')", {"find": deep.find_spec}
@@ -96,6 +109,10 @@ def miss_cost() -> None:
         print(f"    {name:<36} {median(values):7.0f} ns")
     flat = median(results["10,000 rules"]) / median(results["1 rules"])
     print(f"    ratio 10,000 rules / 1 rule: {flat:.2f}")
+    with_catalogue = paired_ratio(
+        results["10,000 rules and a catalogue rule"], results["10,000 rules"]
+    )
+    print(f"    ratio with the catalogue / without: {with_catalogue:.2f}")
 
 
 def stdlib_imports(rounds: int) -> None:
@@ -165,10 +182,18 @@ def own_import_time(rounds: int) -> None:
 
 
 def main() -> None:
+    only = "abc"
+    if "--only" in sys.argv:
+        at = sys.argv.index("--only")
+        only = sys.argv[at + 1]
+        del sys.argv[at : at + 2]
     rounds = start(__doc__ or "", 30)
-    miss_cost()
-    stdlib_imports(rounds)
-    own_import_time(rounds)
+    if "a" in only:
+        miss_cost()
+    if "b" in only:
+        stdlib_imports(rounds)
+    if "c" in only:
+        own_import_time(rounds)
 
 
 if __name__ == "__main__":

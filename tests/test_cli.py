@@ -211,6 +211,16 @@ def test_bad_options_are_reported_before_the_program_starts(
     assert message in result.stderr
 
 
+def test_an_abbreviated_option_is_a_usage_error_not_a_program(tree: Any) -> None:
+    # --blo would be argparse's --block, but the arguments are split on whole option names:
+    # "json" would have been run as the program.
+    root = tree({"main.py": "import json\nprint('program ran')\n", "json": ""})
+    result = importcraft_run("--blo", "json", "main.py", cwd=root)
+    assert result.returncode == 2
+    assert "program ran" not in result.stdout
+    assert "unrecognized arguments: --blo" in result.stderr
+
+
 def test_usage_errors(tmp_path: Path) -> None:
     result = importcraft_run(cwd=tmp_path)
     assert result.returncode == 2

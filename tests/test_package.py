@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import doctest
 import importlib
 import json
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +98,20 @@ def test_no_public_name_is_shadowed_by_a_submodule() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_names_for_type_checkers_are_the_public_names() -> None:
+    # importcraft/__init__.py lists its public names once, in _PUBLIC; the imports under
+    # TYPE_CHECKING repeat them for type checkers and must not drift from it.
+    tree = ast.parse(Path(importcraft.__file__).read_text())
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    typed: dict[str, list[str]] = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            assert alias.asname == alias.name, "re-exported as itself, for type checkers"
+            typed.setdefault(f"importcraft.{node.module}", []).append(alias.name)
+    public = {module: sorted(names) for module, names in importcraft._PUBLIC.items()}
+    assert {module: sorted(names) for module, names in typed.items()} == public

@@ -17,7 +17,7 @@ import pytest
 
 import importcraft
 from importcraft.core._loaders import WrappingLoader, wrap_loader
-from importcraft.core._router import DECORATE, ROUTER, Rule
+from importcraft.core._router import DECORATE, RESOLVE, ROUTER, Rule
 
 from .conftest import run_python
 
@@ -138,6 +138,87 @@ def test_a_miss_under_a_directory_source_touches_no_file_of_it(tmp_path: Path) -
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+class ChoosyRule(Rule):
+    """A resolving rule covering every name that serves the top-level names in ``tops``."""
+
+    def __init__(self, tops: set[str]) -> None:
+        super().__init__(RESOLVE, None)
+        self.tops = tops
+        self.asked_tops: list[str] = []
+        self.asked_names: list[str] = []
+
+    def serves_top(self, top: str) -> bool:
+        self.asked_tops.append(top)
+        return top in self.tops
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: types.ModuleType | None
+    ) -> ModuleSpec | None:
+        self.asked_names.append(fullname)
+        if fullname.partition(".")[0] not in self.tops:
+            return None
+        return importlib.util.spec_from_loader(fullname, TextLoader(f"NAME = {fullname!r}"))
+
+
+class TextLoader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def create_module(self, spec: ModuleSpec) -> None:
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        exec(self.text, module.__dict__)
+
+
+def test_a_rule_covering_every_name_is_asked_only_about_the_names_it_wants() -> None:
+    rule = ChoosyRule({"choosy_served"})
+    ROUTER.add([rule])
+    assert ROUTER.find_spec("colorsys") is None
+    assert ROUTER.find_spec("colorsys.deeper") is None
+    assert rule.asked_names == [], "a top-level name it does not want misses at once"
+    assert rule.asked_tops == ["colorsys"], "its answer is kept per top-level name"
+    import choosy_served  # type: ignore[import-not-found]
+
+    assert choosy_served.NAME == "choosy_served"
+    assert rule.asked_names == ["choosy_served"]
+
+
+def test_a_rule_covering_every_name_is_asked_again_once_caches_are_invalidated() -> None:
+    rule = ChoosyRule(set())
+    ROUTER.add([rule])
+    with pytest.raises(ModuleNotFoundError):
+        import choosy_later  # type: ignore[import-not-found]
+    rule.tops.add("choosy_later")  # what it can serve changed
+    with pytest.raises(ModuleNotFoundError):
+        import choosy_later  # the old answer holds until the caches go
+    importlib.invalidate_caches()
+    import choosy_later
+
+    assert choosy_later.NAME == "choosy_later"
+    assert rule.asked_tops == ["choosy_later", "choosy_later"]
+
+
+def test_a_new_rule_covering_every_name_is_asked_about_names_refused_before() -> None:
+    ROUTER.add([ChoosyRule(set())])
+    assert ROUTER.find_spec("choosy_new") is None
+    rule = ChoosyRule({"choosy_new"})
+    ROUTER.add([rule])
+    spec = ROUTER.find_spec("choosy_new")
+    assert spec is not None
+    assert spec.name == "choosy_new"
+    assert rule.asked_tops == ["choosy_new"]
+
+
+def test_a_source_that_does_not_know_its_names_is_asked_about_every_import() -> None:
+    source = RecordingSource({"anything": ""})
+    source.roots = lambda: None  # type: ignore[assignment, method-assign, return-value]
+    importcraft.install(source)
+    assert ROUTER.find_spec("colorsys") is None
+    assert ROUTER.find_spec("colorsys") is None
+    assert source.asked == ["colorsys", "colorsys"]
 
 
 # -- which rule answers ---------------------------------------------------------------------
@@ -347,7 +428,7 @@ def test_a_normal_source_shadows_a_file_on_sys_path(tree: Any) -> None:
 
 
 class ThreadModuleFinder:
-    """Serves modules named thr_* from a folder; sits right behind the router."""
+    """Serves thr_I_K from the file thr_I.py of a folder; sits right behind the router."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -357,7 +438,8 @@ class ThreadModuleFinder:
     ) -> Any:
         if not fullname.startswith("thr_"):
             return None
-        return PathFinder.find_spec(fullname, [str(self.folder)])
+        file = self.folder / (fullname.rpartition("_")[0] + ".py")
+        return importlib.util.spec_from_file_location(fullname, file)
 
 
 def test_hooks_can_come_and_go_while_other_threads_import(tree: Any) -> None:
@@ -367,11 +449,13 @@ def test_hooks_can_come_and_go_while_other_threads_import(tree: Any) -> None:
     errors: list[BaseException] = []
 
     def importer(i: int) -> None:
-        name = f"thr_{i}"
+        k = 0
         try:
             while not stop.is_set():
-                sys.modules.pop(name, None)
+                k += 1
+                name = f"thr_{i}_{k}"
                 assert importlib.import_module(name).n == i
+                del sys.modules[name]
         except BaseException as exc:
             errors.append(exc)
             stop.set()
@@ -390,6 +474,11 @@ def test_hooks_can_come_and_go_while_other_threads_import(tree: Any) -> None:
             errors.append(exc)
             stop.set()
 
+    # Under coverage, the first file traced after sys.path changed makes coverage re-read
+    # sys.path inside coverage.misc.sys_modules_saved(), which then deletes every module that
+    # appeared meanwhile, other threads' included (a KeyError inside importlib). Let that
+    # happen here, before the threads start, by tracing one new file in this thread.
+    assert importlib.import_module("thr_0_0").n == 0
     threads = [threading.Thread(target=importer, args=(i,)) for i in range(8)]
     threads += [threading.Thread(target=churn) for _ in range(2)]
     for thread in threads:

@@ -12,105 +12,72 @@ Importing the package costs almost nothing: each public name loads its module on
 # No ``from __future__ import annotations`` here: it imports the __future__ module.
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from .core._errors import ImportBlockedError, ImportcraftError, ImportcraftWarning
-    from .core._state import Hook, hooks, isolated
-    from .lazy._attach import lazy_attach, lazy_attach_stub
-    from .lazy._modules import (
-        LazyImportError,
-        is_lazy,
-        lazy_import,
-        lazy_mode,
-        pending_lazy,
-        resolve_lazy,
-    )
-    from .lazy._optional import optional, require
-    from .rewrite import TransformInfo, source_transformer, transform, transform_status
-    from .rules._aliases import alias, deprecate_attribute
-    from .rules._legacy import install_legacy
-    from .rules._policy import allow_only, block
-    from .rules._post_import import when_imported
-    from .rules._versions import register_version, set_default_version
-    from .sources import DictSource, DirectorySource, EnvSource, Source
-    from .sources._install import install, mount, virtual
+    # The public names for type checkers (``name as name``: re-exported).
+    from .core._errors import ImportBlockedError as ImportBlockedError
+    from .core._errors import ImportcraftError as ImportcraftError
+    from .core._errors import ImportcraftWarning as ImportcraftWarning
+    from .core._state import Hook as Hook
+    from .core._state import hooks as hooks
+    from .core._state import isolated as isolated
+    from .lazy._attach import lazy_attach as lazy_attach
+    from .lazy._attach import lazy_attach_stub as lazy_attach_stub
+    from .lazy._modules import LazyImportError as LazyImportError
+    from .lazy._modules import is_lazy as is_lazy
+    from .lazy._modules import lazy_import as lazy_import
+    from .lazy._modules import lazy_mode as lazy_mode
+    from .lazy._modules import pending_lazy as pending_lazy
+    from .lazy._modules import resolve_lazy as resolve_lazy
+    from .lazy._optional import optional as optional
+    from .lazy._optional import require as require
+    from .rewrite import TransformInfo as TransformInfo
+    from .rewrite import source_transformer as source_transformer
+    from .rewrite import transform as transform
+    from .rewrite import transform_status as transform_status
+    from .rules._aliases import alias as alias
+    from .rules._aliases import deprecate_attribute as deprecate_attribute
+    from .rules._legacy import install_legacy as install_legacy
+    from .rules._policy import allow_only as allow_only
+    from .rules._policy import block as block
+    from .rules._post_import import when_imported as when_imported
+    from .rules._versions import register_version as register_version
+    from .rules._versions import set_default_version as set_default_version
+    from .sources import DictSource as DictSource
+    from .sources import DirectorySource as DirectorySource
+    from .sources import EnvSource as EnvSource
+    from .sources import Source as Source
+    from .sources._install import install as install
+    from .sources._install import mount as mount
+    from .sources._install import virtual as virtual
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "DictSource",
-    "DirectorySource",
-    "EnvSource",
-    "Hook",
-    "ImportBlockedError",
-    "ImportcraftError",
-    "ImportcraftWarning",
-    "LazyImportError",
-    "Source",
-    "TransformInfo",
-    "alias",
-    "allow_only",
-    "block",
-    "deprecate_attribute",
-    "hooks",
-    "install",
-    "install_legacy",
-    "is_lazy",
-    "isolated",
-    "lazy_attach",
-    "lazy_attach_stub",
-    "lazy_import",
-    "lazy_mode",
-    "mount",
-    "optional",
-    "pending_lazy",
-    "register_version",
-    "require",
-    "resolve_lazy",
-    "set_default_version",
-    "source_transformer",
-    "transform",
-    "transform_status",
-    "virtual",
-    "when_imported",
-]
-
-# Public names whose modules are imported on first use: name -> module that defines it.
-_LAZY = {
-    "Hook": "importcraft.core._state",
-    "hooks": "importcraft.core._state",
-    "isolated": "importcraft.core._state",
-    "ImportBlockedError": "importcraft.core._errors",
-    "ImportcraftError": "importcraft.core._errors",
-    "ImportcraftWarning": "importcraft.core._errors",
-    "install": "importcraft.sources._install",
-    "mount": "importcraft.sources._install",
-    "virtual": "importcraft.sources._install",
-    "install_legacy": "importcraft.rules._legacy",
-    "block": "importcraft.rules._policy",
-    "allow_only": "importcraft.rules._policy",
-    "alias": "importcraft.rules._aliases",
-    "deprecate_attribute": "importcraft.rules._aliases",
-    "when_imported": "importcraft.rules._post_import",
-    "LazyImportError": "importcraft.lazy._modules",
-    "is_lazy": "importcraft.lazy._modules",
-    "lazy_import": "importcraft.lazy._modules",
-    "lazy_mode": "importcraft.lazy._modules",
-    "pending_lazy": "importcraft.lazy._modules",
-    "resolve_lazy": "importcraft.lazy._modules",
-    "lazy_attach": "importcraft.lazy._attach",
-    "lazy_attach_stub": "importcraft.lazy._attach",
-    "optional": "importcraft.lazy._optional",
-    "transform": "importcraft.rewrite",
-    "transform_status": "importcraft.rewrite",
-    "source_transformer": "importcraft.rewrite",
-    "TransformInfo": "importcraft.rewrite",
-    "register_version": "importcraft.rules._versions",
-    "set_default_version": "importcraft.rules._versions",
-    "require": "importcraft.lazy._optional",
-    "Source": "importcraft.sources",
-    "DictSource": "importcraft.sources",
-    "DirectorySource": "importcraft.sources",
-    "EnvSource": "importcraft.sources",
+# The public names, by the module that defines them: the one list. ``__all__``, ``dir()`` and
+# the loading on first use below are made from it; the imports above tell type checkers the
+# same (tests/test_package.py checks that the two agree).
+_PUBLIC = {
+    "importcraft.core._state": ("Hook", "hooks", "isolated"),
+    "importcraft.core._errors": ("ImportBlockedError", "ImportcraftError", "ImportcraftWarning"),
+    "importcraft.sources": ("DictSource", "DirectorySource", "EnvSource", "Source"),
+    "importcraft.sources._install": ("install", "mount", "virtual"),
+    "importcraft.rules._legacy": ("install_legacy",),
+    "importcraft.rules._policy": ("allow_only", "block"),
+    "importcraft.rules._aliases": ("alias", "deprecate_attribute"),
+    "importcraft.rules._post_import": ("when_imported",),
+    "importcraft.rules._versions": ("register_version", "set_default_version"),
+    "importcraft.lazy._modules": (
+        "LazyImportError",
+        "is_lazy",
+        "lazy_import",
+        "lazy_mode",
+        "pending_lazy",
+        "resolve_lazy",
+    ),
+    "importcraft.lazy._attach": ("lazy_attach", "lazy_attach_stub"),
+    "importcraft.lazy._optional": ("optional", "require"),
+    "importcraft.rewrite": ("TransformInfo", "source_transformer", "transform", "transform_status"),
 }
+_LAZY = {name: module for module, names in _PUBLIC.items() for name in names}
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> object:

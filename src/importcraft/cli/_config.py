@@ -38,6 +38,7 @@ DIR = "dir"  # one directory (need not exist yet); the last one given wins
 # The command's own options, which are not settings: no TOML key, not handed to children.
 FILE = "file"  # --config FILE
 INTERPRETER = "interpreter"  # -X OPT, -W FILTER: options of the program's interpreter
+FLAG = "flag"  # -v: no value, counted as python counts it (-vv, -v -v)
 
 
 class Option(tuple):  # type: ignore[type-arg]
@@ -47,12 +48,13 @@ class Option(tuple):  # type: ignore[type-arg]
     ``--`` (``deprecated-alias``) and its ``key`` (``deprecated_alias``) names it in a
     :data:`Config`, in ``IMPORTCRAFT_RUN`` and as argparse's ``dest``. The command's own
     options (``--config``, ``-X``, ``-W``) have no key. ``kind`` is what the values are and how
-    they combine (PAIRS, NAMES, PATHS, DIR, FILE, INTERPRETER). For PAIRS, ``target`` says
+    they combine (PAIRS, NAMES, PATHS, DIR, FILE, INTERPRETER, FLAG). For PAIRS, ``target`` says
     what the value of a pair is (``"name"``, ``"dir"`` or ``"reference"``, as
     ``package.module:function``) and ``form`` how an option's value must look, for errors.
     ``feature`` is the module of importcraft that applies the setting and ``install`` the
     function here that does it (``None``: applied with another setting, or not a setting).
-    ``show``: ``importcraft show`` takes the option too. Every option takes one value.
+    ``show``: ``importcraft show`` takes the option too. Every option takes one value but
+    a FLAG, which takes none.
 
     A tuple, not a dataclass: this module is loaded into every program ``importcraft run``
     starts and into its children, and dataclasses (or setting attributes one by one) would
@@ -774,6 +776,11 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "-W", None, "FILTER", "start the program's interpreter with -W FILTER (a warnings filter)",
         INTERPRETER,
+    ),
+    Option(
+        "-v", None, "",
+        "print to stderr which importcraft rule decided each import of the program, as "
+        "IMPORTCRAFT_VERBOSE=1 does; -vv also imports no rule covers", FLAG,
     ),
 )  # fmt: skip
 

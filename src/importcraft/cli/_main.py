@@ -14,7 +14,7 @@ import sys
 # importlib.machinery's class, from the module every interpreter has loaded at start-up.
 from _frozen_importlib_external import SourceFileLoader
 
-from ._config import BY_FLAG, ENV, FILE, INTERPRETER, OPTIONS, ConfigError
+from ._config import BY_FLAG, ENV, FILE, FLAG, INTERPRETER, OPTIONS, ConfigError
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -40,10 +40,19 @@ _INTERPRETER = tuple(option.flag for option in OPTIONS if option.kind == INTERPR
 def _add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
     """Add ``options`` (records of the one table, ``_config.OPTIONS``) to ``parser``."""
     for option in options:
+        if option.kind == FLAG:
+            parser.add_argument(
+                option.flag, dest=option.dest, action="count", default=0, help=option.help
+            )
+            continue
         action = "store" if option.kind == FILE else "append"  # the last --config wins
         parser.add_argument(
             option.flag, dest=option.dest, metavar=option.metavar, action=action, help=option.help
         )
+
+
+# Options without a value (-v), which python also takes repeated in one argument (-vv).
+_FLAGS = tuple(option.flag for option in OPTIONS if option.kind == FLAG)
 
 
 def _run_parser() -> argparse.ArgumentParser:
@@ -54,6 +63,9 @@ def _run_parser() -> argparse.ArgumentParser:
         usage="importcraft run [OPTIONS] (SCRIPT [ARGS] | -m MODULE [ARGS] | -c CODE [ARGS] | - "
         "[ARGS])",
         description=_RUN_DESCRIPTION,
+        # No abbreviations (--blo for --block): the arguments are split by hand, on whole
+        # option names, and an abbreviation would be read as the program to run.
+        allow_abbrev=False,
     )
     _add_options(parser, OPTIONS)
     return parser
@@ -106,8 +118,9 @@ def _split(args: list[str]) -> tuple[list[str], tuple[str, str], list[str]]:
                 break
             return args[:i], ("script", args[i + 1]), args[i + 2 :]
         if arg.startswith("-"):
-            # Every option in the table takes a value: in this argument or the next.
-            i += 2 if arg.split("=", 1)[0] in BY_FLAG and "=" not in arg else 1
+            # Every option in the table but a FLAG takes a value: in this argument or the next.
+            option = BY_FLAG.get(arg)
+            i += 2 if option is not None and option.kind != FLAG else 1
             continue
         return args[:i], ("script", arg), args[i + 1 :]
     _run_parser().parse_args(args)  # -h / --help, or an unknown option
@@ -126,6 +139,11 @@ def _parse(own: list[str]) -> tuple[dict[str, list[str]], str | None, list[str]]
     interpreter: list[str] = []
     i = 0
     while i < len(own):
+        if own[i][:2] in _FLAGS and own[i][2:] == own[i][1] * (len(own[i]) - 2):
+            # -v, -vv: counted, one item in given[dest] for each "v"
+            given.setdefault(BY_FLAG[own[i][:2]].dest, []).extend(own[i][1:])
+            i += 1
+            continue
         flag, equals, value = own[i].partition("=")
         if own[i][:2] in _INTERPRETER:
             # -X dev, -Xdev, -W error, -Werror: as python takes them; "=" is part of -X's value.
@@ -156,6 +174,8 @@ def _parse(own: list[str]) -> tuple[dict[str, list[str]], str | None, list[str]]
             config = values
         elif option.kind == INTERPRETER:
             interpreter += [item for value in values or () for item in (option.flag, value)]
+        elif option.kind == FLAG:
+            given[option.dest] = ["v"] * values
         elif values:
             given[option.dest] = values
     return given, config, interpreter
@@ -178,6 +198,7 @@ def run(args: list[str]) -> int:
     """``importcraft run``: install the configuration, then run the program as Python would."""
     own, (mode, target), program_args = _split(args)
     given, config_file, interpreter = _parse(own)
+    verbose = len(given.pop(BY_FLAG["-v"].dest, ()))
     if interpreter:
         return _restart(interpreter, own, mode, target, program_args)
 
@@ -233,6 +254,7 @@ def run(args: list[str]) -> int:
         os.environ["PYTHONPATH"] = os.pathsep.join(
             [*map(str, config["path"]), *([inherited] if inherited else [])]
         )
+    _trace_program(verbose)
     # The command is not part of the program: as under `python app.py`, it is not loaded.
     for name in (__name__, "importcraft.__main__"):
         sys.modules.pop(name, None)
@@ -240,6 +262,15 @@ def run(args: list[str]) -> int:
     if package is not None and hasattr(package, "_cli"):
         delattr(package, "_cli")
     return _execute(mode, target, script, runner)
+
+
+def _trace_program(level: int) -> None:
+    """``-v``: the program, and the Python programs it starts, trace their imports."""
+    if level:
+        from ..core._trace import ENV, set_verbose
+
+        os.environ[ENV] = str(level)
+        set_verbose(level)
 
 
 def _is_zip(target: str, script: bytes | None) -> bool:
@@ -330,9 +361,10 @@ def _run_in_main(code: CodeType, path: str | None = None) -> None:
 
 def _report(exc: BaseException, runner: ModuleType | None) -> None:
     """Print the traceback Python would print: the program's frames, not importcraft's."""
+    from ..core._frames import PACKAGE_FOLDER
+
     tb: TracebackType | None = exc.__traceback__
-    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # this file is in cli/
-    ours: tuple[str, ...] = (package + os.sep, "<frozen runpy>")
+    ours: tuple[str, ...] = (PACKAGE_FOLDER, "<frozen runpy>")
     if runner is not None:
         ours += (os.path.abspath(runner.__file__ or ""),)
     while tb is not None and tb.tb_frame.f_code.co_filename.startswith(ours):

@@ -21,10 +21,10 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound=Callable[..., object])
 
 # The package folder (this file is in its core/): frames of any importcraft module are ours.
-_OURS = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+PACKAGE_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 # importlib's own directory, found without importing importlib.
 _IMPORTLIB = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "importlib") + os.sep
-_INTERNAL = ("<frozen importlib", _OURS, _IMPORTLIB)
+_INTERNAL = ("<frozen importlib", PACKAGE_FOLDER, _IMPORTLIB)
 
 
 def user_frame() -> FrameType | None:

@@ -236,7 +236,9 @@ class WrappingLoader:
         innermost one to finish restores the loader that no importcraft wrapper wraps, so that no
         wrapper stays on the module once its hook is removed.
         """
-        original = unwrap(self.original)
+        original = self.original
+        if isinstance(original, WrappingLoader):
+            original = unwrap(original)
         spec = getattr(module, "__spec__", None)
         replacement = sys.modules.get(spec.name if spec is not None else module.__name__)
         if replacement is None or replacement is module:
@@ -244,11 +246,16 @@ class WrappingLoader:
         else:  # the module put itself under another object's name
             targets = (module, replacement)
         for target in targets:
-            if self._wraps_me(getattr(target, "__loader__", None)):
+            # "is self": the usual case, without a call (it runs between a module's body and
+            # its post-import callbacks).
+            loader = getattr(target, "__loader__", None)
+            if loader is self or self._wraps_me(loader):
                 target.__loader__ = original  # type: ignore[assignment]
             target_spec = getattr(target, "__spec__", None)
-            if target_spec is not None and self._wraps_me(target_spec.loader):
-                target_spec.loader = original
+            if target_spec is not None:
+                loader = target_spec.loader
+                if loader is self or self._wraps_me(loader):
+                    target_spec.loader = original
 
     def _wraps_me(self, loader: object) -> bool:
         """Whether ``loader`` is this wrapper or a wrapper around it."""

@@ -18,20 +18,33 @@ def check_module_name(name: object, what: str = "module name") -> str:
     """
     if not isinstance(name, str):
         raise TypeError(f"{what} must be a str, not {type(name).__name__}: {name!r}")
+    if name.isidentifier() and name.isascii() and name not in _KEYWORDS:
+        return name  # the usual case, a plain top-level name: checked without a loop
     fault = _fault(name)
     if fault is not None:
         raise ValueError(f"{what} {name!r} is not a valid dotted module name: {fault}")
     return name
 
 
+# keyword.kwlist of Python 3.11 to 3.13 (the same on each; tests/test_names.py holds it to
+# the running Python's), written out: importing keyword would cost the first registration.
+# fmt: off
+_KEYWORDS = frozenset((
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
+    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+    "while", "with", "yield",
+))
+# fmt: on
+
+
 def _fault(name: str) -> str | None:
     """What keeps ``name`` from being a dotted module name, or ``None``."""
-    import keyword  # only at install time, never on the import path
-
+    keywords = _KEYWORDS
     for part in name.split("."):
         if not part.isidentifier():
             return "it has an empty part" if not part else f"{part!r} is not an identifier"
-        if keyword.iskeyword(part):
+        if part in keywords:
             return f"{part!r} is a keyword, which no import statement can spell"
     if not name.isascii():
         # What the parser makes of each part is exactly what an import statement asks for.

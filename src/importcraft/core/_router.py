@@ -46,10 +46,11 @@ class Rule:
 
     ``key`` is the name covered: exactly that name if ``exact``, else that name and every name
     below it; ``None`` covers every name (and costs every import a trip through the slow path).
-    Subclasses override the method of their stage.
+    Subclasses override the method of their stage. ``description`` says what made the rule, in
+    the words of its Hook (see :meth:`Router.add`), for the decision trace (``_trace``).
     """
 
-    __slots__ = ("exact", "key", "order", "stage")
+    __slots__ = ("description", "exact", "key", "order", "stage")
 
     def __init__(
         self, stage: int, key: str | None, *, exact: bool = False, order: float = 0
@@ -58,6 +59,7 @@ class Rule:
         self.key = key
         self.exact = exact
         self.order = order
+        self.description: str | Callable[[], str] | None = None
 
     def check(self, fullname: str) -> None:
         """Policy stage: raise to refuse ``fullname``."""
@@ -72,6 +74,18 @@ class Rule:
         """Decorating stage: the spec to use instead (usually the same one, loader wrapped)."""
         return spec
 
+    def serves_top(self, top: str) -> bool:
+        """For a rule covering every name: whether it may act on ``top`` or names under it.
+
+        ``False`` promises that the rule does nothing for those names, so a lookup whose
+        top-level name no rule wants stays one-lookup cheap. The router keeps the answer per
+        top-level name until the rules change or ``importlib.invalidate_caches()`` is called
+        (:meth:`Router.forget_answers`). The default, ``True``, is for rules that cannot say
+        (a PEP 302 importer, a source that does not know its names): they are asked about
+        every import.
+        """
+        return True
+
     def __repr__(self) -> str:
         scope = "every name" if self.key is None else repr(self.key)
         return f"<{type(self).__name__} {scope}{' (exact)' if self.exact else ''}>"
@@ -84,6 +98,12 @@ class Router:
         self._exact: dict[str, tuple[Rule, ...]] = {}
         self._prefix: dict[str, tuple[Rule, ...]] = {}
         self._anywhere: tuple[Rule, ...] = ()
+        # While there are rules covering every name: the top-level names none of them wants
+        # (see Rule.serves_top), and those some rule wants. New sets whenever the rules change
+        # (_wanted first), never cleared in place, so an answer worked out from old rules
+        # never lands in them. Plain sets: ``in`` on a set subclass costs twice as much.
+        self._refused: set[str] | None = None
+        self._wanted: set[str] = set()
         # How many keyed rules share each top-level name: the whole miss path is one lookup here.
         self._tops: dict[str, int] = {}
         self._count = 0
@@ -104,8 +124,11 @@ class Router:
         path: Sequence[str] | None = None,
         target: ModuleType | None = None,
     ) -> ModuleSpec | None:
-        if fullname.partition(".")[0] not in self._tops and not self._anywhere:
-            return None
+        top = fullname.partition(".")[0]
+        if top not in self._tops:
+            refused = self._refused
+            if refused is None or top in refused or self._refuses(refused, top):
+                return None
         try:
             return self._find_spec(fullname, path, target)
         except ImportBlockedError as exc:
@@ -151,6 +174,21 @@ class Router:
                     return None
                 raise
         return spec
+
+    def _refuses(self, refused: set[str], top: str) -> bool:
+        """Whether no rule covering every name wants ``top``, kept in ``refused``."""
+        wanted_set = self._wanted
+        if top in wanted_set:
+            return False
+        wanted = any(rule.serves_top(top) for rule in self._anywhere)
+        if len(refused) + len(wanted_set) < _MAX_ANSWERS:  # made-up names: keep no more
+            (wanted_set if wanted else refused).add(top)
+        return not wanted
+
+    def forget_answers(self) -> None:
+        """Forget what the rules covering every name said about top-level names."""
+        self._wanted = set()
+        self._refused = set() if self._anywhere else None
 
     def check(self, fullname: str) -> None:
         """Raise the error of the first policy rule (most specific first) refusing ``fullname``.
@@ -209,7 +247,7 @@ class Router:
         lookups pay for looking at the frames.
         """
         frame = sys._getframe(1)
-        while frame is not None and frame.f_globals.get("__name__") == __name__:
+        while frame is not None and frame.f_globals.get("__name__") in _ROUTER_MODULES:
             frame = frame.f_back  # type: ignore[assignment]
         if frame is None or frame.f_code.co_filename != "<frozen importlib._bootstrap>":
             return False
@@ -279,30 +317,42 @@ class Router:
         """Called by ``importlib.invalidate_caches()``: sources re-read what they hold."""
         for clear in list(self._cache_clearers):
             clear()
+        self.forget_answers()
 
     # -- changing the rules --------------------------------------------------------------------
 
-    def add(self, rules: Iterable[Rule]) -> None:
-        """Register ``rules`` and make sure the router is on ``sys.meta_path``."""
-        self.replace((), rules)
+    def add(
+        self, rules: Iterable[Rule], description: str | Callable[[], str] | None = None
+    ) -> None:
+        """Register ``rules`` and make sure the router is on ``sys.meta_path``.
+
+        ``description`` (the Hook's, text or a function making it) describes the rules that
+        have none of their own.
+        """
+        self.replace((), rules, description)
 
     def remove(self, rules: Iterable[Rule]) -> None:
         """Unregister ``rules``; the router leaves ``sys.meta_path`` with its last rule."""
         self.replace(rules, ())
 
-    def replace(self, old: Iterable[Rule], new: Iterable[Rule]) -> None:
-        """Swap ``old`` rules for ``new`` ones in one step under the lock."""
+    def replace(
+        self,
+        old: Iterable[Rule],
+        new: Iterable[Rule],
+        description: str | Callable[[], str] | None = None,
+    ) -> None:
+        """Swap ``old`` rules for ``new`` ones in one step under the lock (see :meth:`add`)."""
         with _state.LOCK:
             for rule in old:
                 self._unindex(rule)
             for rule in new:
+                if rule.description is None:
+                    rule.description = description
                 self._index(rule)
             self._plans = {}
-            _state.set_walk_ending(self._policies > 0)
-            if self._count:
-                _state.insert_meta_path_finder(self)
-            else:
-                _state.remove_meta_path_finder(self)
+            if self._anywhere or self._refused is not None:
+                self.forget_answers()
+            _state.settle_finder(self, self._count > 0, self._policies > 0)
 
     def add_cache_clearer(self, clear: Callable[[], None]) -> None:
         with _state.LOCK:
@@ -365,6 +415,7 @@ class Router:
         def restore() -> None:
             exact, prefix, self._anywhere, tops, self._count, self._policies, clearers = saved
             self._plans = {}
+            self.forget_answers()
             # Restored in place: the dicts are the objects find_spec reads.
             _refill(self._exact, exact)
             _refill(self._prefix, prefix)
@@ -376,6 +427,9 @@ class Router:
     def __repr__(self) -> str:
         return f"<importcraft router: {self._count} rule(s)>"
 
+
+# How many top-level names the answers of rules covering every name are kept for.
+_MAX_ANSWERS = 4096
 
 _Plan = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...]]
 
@@ -411,5 +465,20 @@ def ask_finder(
     return None
 
 
+# The modules whose frames stand between importlib and a refusal (see Router._end_probe).
+_ROUTER_MODULES = frozenset((__name__, __name__.rpartition(".")[0] + "._trace"))
+
 ROUTER = Router()
 _state.add_snapshotter(ROUTER._snapshot)
+
+
+def add_rules(description: str, rules: Sequence[Rule]) -> _state.Hook:
+    """Give ``rules`` to the router and return the Hook, described so, that takes them back.
+
+    What most features end with once their arguments are checked: the rules and the hook are
+    made under one lock, so no thread sees the rules without the hook that removes them.
+    """
+    rules = list(rules)
+    with _state.LOCK:
+        ROUTER.add(rules, description)
+        return _state.register(description, lambda: ROUTER.remove(rules))

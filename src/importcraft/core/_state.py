@@ -49,14 +49,19 @@ class Hook:
 
     __slots__ = ("_description", "_undo")
 
-    def __init__(self, description: str, undo: Callable[[], None]) -> None:
+    def __init__(self, description: str | Callable[[], str], undo: Callable[[], None]) -> None:
+        # A callable is called when the description is first read: making the text costs
+        # more than some registrations themselves.
         self._description = description
         self._undo = undo
 
     @property
     def description(self) -> str:
         """What the hook does, in the words of the call that made it."""
-        return self._description
+        description = self._description
+        if not isinstance(description, str):
+            description = self._description = description()
+        return description
 
     @property
     def active(self) -> bool:
@@ -84,11 +89,14 @@ class Hook:
 
     def __repr__(self) -> str:
         state = "active" if self.active else "removed"
-        return f"<importcraft.Hook {self._description} [{state}]>"
+        return f"<importcraft.Hook {self.description} [{state}]>"
 
 
-def register(description: str, undo: Callable[[], None]) -> Hook:
-    """Record a change that has just been made; ``undo`` must reverse it exactly."""
+def register(description: str | Callable[[], str], undo: Callable[[], None]) -> Hook:
+    """Record a change that has just been made; ``undo`` must reverse it exactly.
+
+    ``description`` may be a function making the text, called when it is first read.
+    """
     hook = Hook(description, undo)
     with LOCK:
         _active[hook] = None
@@ -173,6 +181,8 @@ def set_walk_ending(on: bool) -> None:
     nothing, so it comes back once no rule can refuse.
     """
     global _ending_walks
+    if on == _ending_walks and on == isinstance(sys.meta_path, MetaPath):
+        return  # nothing to change (the router asks at every change of its rules)
     with LOCK:
         _ending_walks = on
         if on != isinstance(sys.meta_path, MetaPath):
@@ -191,8 +201,36 @@ def end_walk(lookup: FrameType) -> bool:
     return True
 
 
+def settle_finder(finder: object, present: bool, ending_walks: bool) -> None:
+    """Have ``finder`` on ``sys.meta_path`` (first if it comes now) exactly if ``present``,
+    and the list a :class:`MetaPath` exactly if ``ending_walks``.
+
+    What the router calls after every change of its rules: when nothing is to change (the
+    usual case) it costs a few comparisons and no lock.
+    """
+    meta_path = sys.meta_path
+    if ending_walks == _ending_walks and ending_walks == isinstance(meta_path, MetaPath):
+        for entry in meta_path:
+            if entry is finder:
+                if present:
+                    return
+                break
+        else:
+            if not present:
+                return
+    with LOCK:
+        set_walk_ending(ending_walks)
+        if present:
+            insert_meta_path_finder(finder)
+        else:
+            remove_meta_path_finder(finder)
+
+
 def insert_meta_path_finder(finder: object) -> None:
     """Put ``finder`` at the front of ``sys.meta_path`` unless it is already there."""
+    meta_path = sys.meta_path
+    if meta_path and meta_path[0] is finder:
+        return  # the usual case, checked without the lock (the router asks at every change)
     with LOCK:
         if not _contains(sys.meta_path, finder):
             sys.meta_path = _meta_path([finder, *sys.meta_path])

@@ -140,11 +140,11 @@ def _attach(
             for stale in ROUTER.prefix_rules(package_name):
                 if isinstance(stale, AttachRule):  # the package ran lazy_attach again (reload)
                     stale.hook.remove()
-            ROUTER.add([new])
-            new.hook = _state.register(
-                f"lazy_attach({package_name!r}): watching imports of its pending submodules",
-                lambda: ROUTER.remove([new]),
+            description = (
+                f"lazy_attach({package_name!r}): watching imports of its pending submodules"
             )
+            ROUTER.add([new], description)
+            new.hook = _state.register(description, lambda: ROUTER.remove([new]))
         rule.append(new)
         notice()  # submodules the package imported before calling lazy_attach
     return __getattr__, __dir__, list(exported)

@@ -26,7 +26,7 @@ from types import ModuleType
 from ..core import _state
 from ..core._loaders import WrappingLoader, unwrap
 from ..core._names import check_module_name
-from ..core._router import DECORATE, ORDER_LAZY, ROUTER, Rule, ask_finder
+from ..core._router import DECORATE, ORDER_LAZY, ROUTER, Rule, add_rules, ask_finder
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def _make_pending(module: ModuleType, name: str, spec: ModuleSpec | None, where:
 
 def _add_rule(state: _Pending) -> None:
     state.rule = _ParentFirstRule(state)
-    ROUTER.add([state.rule])
+    ROUTER.add([state.rule], f"lazy module {state.name!r}: runs before its submodules")
 
 
 def _forget(state: _Pending) -> None:
@@ -589,6 +589,9 @@ def _run(state: _Pending) -> None:
         _forget(state)
         _forward(module, current)
         return
+    trace = sys.modules.get("importcraft.core._trace")  # loaded only while tracing is on
+    if trace is not None and trace.level:
+        trace.lazy_body(name, state.declared_at)
     namespace = _module_getattribute(module, "__dict__")
     before = dict(namespace)
     state.new_class = None
@@ -634,7 +637,8 @@ def _run(state: _Pending) -> None:
         _forward(module, replacement)  # the body put another object in its place: keep it
         return
     _module_setattr(module, "__class__", state.new_class or ModuleType)
-    from ..rules._post_import import PostImportLoader, notify
+    from ..rules._post_import import notify
+    from ..rules._post_import_loader import PostImportLoader
 
     if not isinstance(loader, PostImportLoader):
         notify(name, module)  # a wrapped loader has already called the hooks
@@ -854,6 +858,4 @@ def lazy_mode(
         return _state.register(description + " [eager: IMPORTCRAFT_EAGER is set]", lambda: None)
     keys: Iterable[str | None] = included or [None]
     rules = [LazyModeRule(key, excluded, nested) for key in keys]
-    with _state.LOCK:
-        ROUTER.add(rules)
-        return _state.register(description, lambda: ROUTER.remove(rules))
+    return add_rules(description, rules)

@@ -11,7 +11,7 @@ from ..core import _state
 from ..core._errors import ImportcraftWarning
 from ..core._loaders import WrappingLoader, decode
 from ..core._names import check_module_name
-from ..core._router import DECORATE, ORDER_TRANSFORM, ROUTER, Rule
+from ..core._router import DECORATE, ORDER_TRANSFORM, Rule, add_rules
 from . import _cache
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
@@ -432,9 +432,7 @@ def transform(
         for module in list(sys.modules)
         if any(module == n or module.startswith(n + ".") for n in names)
     )
-    with _state.LOCK:
-        ROUTER.add(rules)
-        hook = _state.register(description, lambda: ROUTER.remove(rules))
+    hook = add_rules(description, rules)
     if already:
         from ..core._frames import warn_at_user
 

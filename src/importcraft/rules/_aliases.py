@@ -299,7 +299,7 @@ def alias(
 
     with _state.LOCK:
         check_cycle()  # again: another thread may have added an alias while we warned
-        ROUTER.add([rule])
+        ROUTER.add([rule], description)
         _track(old, +1)
         return _state.register(description, undo)
 

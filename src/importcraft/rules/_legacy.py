@@ -12,7 +12,7 @@ from importlib.machinery import ModuleSpec
 from ..core import _state
 from ..core._errors import raise_user_error
 from ..core._pep302 import spec_from_legacy_finder, spec_from_legacy_loader
-from ..core._router import RESOLVE, ROUTER, Rule
+from ..core._router import RESOLVE, Rule, add_rules
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -55,10 +55,7 @@ def install_legacy(
             f"install_legacy() needs an importer with a find_module(fullname, path=None) method; "
             f"{importer!r} has none"
         )
-    rule = LegacyRule(importer)
-    with _state.LOCK:
-        ROUTER.add([rule])
-        return _state.register(f"install_legacy({importer!r})", lambda: ROUTER.remove([rule]))
+    return add_rules(f"install_legacy({importer!r})", [LegacyRule(importer)])
 
 
 class LegacyRule(Rule):

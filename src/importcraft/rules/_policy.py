@@ -13,7 +13,7 @@ import sys
 from ..core import _state
 from ..core._errors import ImportBlockedError, ImportcraftWarning
 from ..core._names import check_module_name, is_module_name
-from ..core._router import DECORATE, POLICY, ROUTER, Rule
+from ..core._router import DECORATE, POLICY, ROUTER, Rule, add_rules
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ _OWN_MODULES = (
     "importcraft.core._resources",
     "importcraft.core._router",
     "importcraft.core._state",
+    "importcraft.core._trace",
     "importcraft.lazy._attach",
     "importcraft.lazy._modules",
     "importcraft.lazy._optional",
@@ -45,6 +46,7 @@ _OWN_MODULES = (
     "importcraft.rules._aliases",
     "importcraft.rules._legacy",
     "importcraft.rules._post_import",
+    "importcraft.rules._post_import_loader",
     "importcraft.rules._versions",
     "importcraft.sources._base",
     "importcraft.sources._dict",
@@ -79,7 +81,7 @@ _OWN_STDLIB = (
 class PolicyRule(Rule):
     """Refuses the names it covers, naming the hook that did it and why."""
 
-    __slots__ = ("description", "reason")
+    __slots__ = ("reason",)
 
     def __init__(self, key: str | None, description: str, reason: str | None) -> None:
         super().__init__(POLICY, key)
@@ -264,7 +266,7 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
             )
     evicted: dict[str, ModuleType] = {}
     with _state.LOCK:
-        ROUTER.add(rules)
+        ROUTER.add(rules, description)
         if evict:
             for module_name in _imported_under(blocked):
                 evicted[module_name] = sys.modules.pop(module_name)
@@ -326,9 +328,7 @@ def allow_only(*names: str, stdlib: bool = True, reason: str | None = None) -> _
     if stdlib:
         rules.append(StdlibOriginRule(rule, _stdlib_locations()))
     description = rule_text[:-1] + (f", reason={reason!r})" if reason else ")")
-    with _state.LOCK:
-        ROUTER.add(rules)
-        return _state.register(description, lambda: ROUTER.remove(rules))
+    return add_rules(description, rules)
 
 
 def _import_names(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 
 from ..core import _state
-from ..core._errors import ImportcraftWarning
-from ..core._loaders import WrappingLoader, wrap_loader
 from ..core._names import check_module_name
 from ..core._router import DECORATE, ORDER_POST_IMPORT, ROUTER, Rule
 
@@ -18,18 +16,12 @@ if TYPE_CHECKING:
     from typing import overload
 
     Callback = Callable[[ModuleType], object]
+    # A callback and whether it is strict: a tuple, the cheapest object to make.
+    Entry = tuple[Callback, bool]
 else:
 
     def overload(function):  # typing.overload without importing typing
         return function
-
-
-class _Entry:
-    __slots__ = ("callback", "strict")
-
-    def __init__(self, callback: Callback, strict: bool) -> None:
-        self.callback = callback
-        self.strict = strict
 
 
 class PostImportRule(Rule):
@@ -37,76 +29,70 @@ class PostImportRule(Rule):
 
     One rule per module holds that module's callbacks in registration order. It is never
     changed: registering or removing a callback swaps in a new rule, so the router's own
-    snapshot (``isolated()``) is the whole state.
+    snapshot (``isolated()``) is the whole state. The loader it wraps with
+    (``_post_import_loader``) is imported when a module with callbacks is first found, so
+    registering imports nothing.
     """
 
     __slots__ = ("entries",)
 
-    def __init__(self, name: str, entries: tuple[_Entry, ...]) -> None:
-        super().__init__(DECORATE, name, exact=True, order=ORDER_POST_IMPORT)
+    def __init__(self, name: str, entries: tuple[Entry, ...]) -> None:
+        # Rule.__init__'s work, without the call: registering a callback is meant to be cheap.
+        self.stage = DECORATE
+        self.key = name
+        self.exact = True
+        self.order = ORDER_POST_IMPORT
+        self.description = None  # the trace uses __repr__, made only when it prints
         self.entries = entries
 
+    def __repr__(self) -> str:
+        return ", ".join(
+            f"when_imported({self.key!r}, {_callable_name(callback)})"
+            for callback, _ in self.entries
+        )
+
     def decorate(self, spec: ModuleSpec) -> ModuleSpec:
-        return wrap_loader(spec, PostImportLoader)
+        from ._post_import_loader import PostImportLoader
 
-
-def _rule_for(name: str) -> PostImportRule | None:
-    for rule in ROUTER.exact_rules(name):
-        if isinstance(rule, PostImportRule):
-            return rule
-    return None
-
-
-class PostImportLoader(WrappingLoader):
-    """Runs the module, hands its loader back, then calls the callbacks for it.
-
-    Before the callbacks run, the module is marked as initialised, which is what importlib
-    checks before waiting on a module's import lock: from then on other threads importing it
-    take it at once, as after any import, instead of waiting for the callbacks. So a callback
-    may import anything, in any thread, including modules that import this one and modules
-    with callbacks of their own, without waiting on this import. No lock of importcraft's is
-    held either.
-    """
-
-    def after(self, module: ModuleType) -> None:
-        spec = module.__spec__
-        if spec is not None:
-            # importlib's own flag (set back to False by importlib once exec_module returns).
-            setattr(spec, "_initializing", False)  # noqa: B010 - a private attribute
-        name = spec.name if spec is not None else module.__name__
-        # A module may have put another object in its place in sys.modules: that is what the
-        # import statement binds, so that is what the callbacks get.
-        notify(name, sys.modules.get(name, module))
+        if spec.loader is not None:  # a namespace package has none (see wrap_loader)
+            spec.loader = PostImportLoader(spec.loader, notify)  # type: ignore[assignment]
+        return spec
 
 
 def notify(name: str, module: ModuleType) -> None:
     """Call the callbacks registered for ``name``, in registration order."""
-    rule = _rule_for(name)
-    for entry in rule.entries if rule is not None else ():
-        _call(entry, name, module)
+    for rule in ROUTER.exact_rules(name):
+        if type(rule) is PostImportRule:
+            for callback, strict in rule.entries:
+                try:
+                    callback(module)
+                except Exception as exc:
+                    if _failed(callback, strict, name, exc):
+                        raise
+            return
 
 
-def _call(entry: _Entry, name: str, module: ModuleType) -> None:
-    try:
-        entry.callback(module)
-    except Exception as exc:
-        if entry.strict:
-            exc.add_note(
-                f"importcraft: raised by post-import hook {_callable_name(entry.callback)} "
-                f"for {name!r} (strict=True), after the module's body ran"
-            )
-            raise
-        import traceback
-
-        from ..core._frames import warn_at_user
-
-        details = "".join(traceback.format_exception(exc)).rstrip()
-        warn_at_user(
-            f"post-import hook {_callable_name(entry.callback)} for {name!r} raised "
-            f"{type(exc).__name__}: {exc}; the import itself went on. "
-            f"Pass strict=True to raise instead.\n{details}",
-            ImportcraftWarning,
+def _failed(callback: Callback, strict: bool, name: str, exc: Exception) -> bool:
+    """A callback raised ``exc``: whether to raise it (strict), else it has become a warning."""
+    if strict:
+        exc.add_note(
+            f"importcraft: raised by post-import hook {_callable_name(callback)} "
+            f"for {name!r} (strict=True), after the module's body ran"
         )
+        return True
+    import traceback
+
+    from ..core._errors import ImportcraftWarning
+    from ..core._frames import warn_at_user
+
+    details = "".join(traceback.format_exception(exc)).rstrip()
+    warn_at_user(
+        f"post-import hook {_callable_name(callback)} for {name!r} raised "
+        f"{type(exc).__name__}: {exc}; the import itself went on. "
+        f"Pass strict=True to raise instead.\n{details}",
+        ImportcraftWarning,
+    )
+    return False
 
 
 def _callable_name(callback: object) -> str:
@@ -148,26 +134,39 @@ def when_imported(  # noqa: F811 - the implementation of the overloads
     if callback is None:
 
         def decorator(function: Callback) -> Callback:
-            _register(name, function, strict)
+            when_imported(name, function, strict=strict)
             return function
 
         return decorator
-    return _register(name, callback, strict)
-
-
-def _register(name: str, callback: Callback, strict: bool) -> _state.Hook:
+    if not callable(callback):
+        raise TypeError(f"when_imported({name!r}, ...) needs a callable, not {callback!r}")
+    # Kept short, one lock and a few calls: see benchmarks/peers.py (d) for what it costs.
+    entry = (callback, strict)
     with _state.LOCK:
-        undo = add_callback(name, callback, strict)
-        hook = _state.register(f"when_imported({name!r}, {_callable_name(callback)})", undo)
+        if ROUTER.exact_rules(name):
+            _swap(name, entry, None)
+        else:  # the usual case, the module's first callback
+            ROUTER.replace((), (PostImportRule(name, (entry,)),))
+        hook = _state.register(
+            lambda: f"when_imported({name!r}, {_callable_name(callback)})",
+            lambda: _swap(name, None, entry),
+        )
     module = sys.modules.get(name)
-    lazy = sys.modules.get("importcraft.lazy._modules")
-    if module is not None and not (lazy is not None and lazy.is_lazy(module)):
-        # Outside the lock: the callback may install hooks itself. (A lazy module whose body
-        # has not run yet is not imported yet: its callbacks run when it is.)
+    if module is not None:
+        lazy = sys.modules.get("importcraft.lazy._modules")
+        if lazy is not None and lazy.is_lazy(module):
+            # A lazy module whose body has not run yet is not imported yet: its callbacks
+            # run when it is.
+            return hook
+        # Outside the lock: the callback may install hooks itself.
         try:
-            _call(_Entry(callback, strict), name, module)
+            try:
+                callback(module)
+            except Exception as exc:
+                if _failed(callback, strict, name, exc):
+                    raise
         except BaseException:
-            hook.remove()  # strict and failed: registering changes nothing
+            hook.remove()  # failed (strict, or a warning made an error): nothing changes
             raise
     return hook
 
@@ -176,14 +175,25 @@ def add_callback(name: str, callback: Callback, strict: bool) -> Callable[[], No
     """Register ``callback`` for the next loads of ``name``; return the function undoing it."""
     if not callable(callback):
         raise TypeError(f"when_imported({name!r}, ...) needs a callable, not {callback!r}")
-    entry = _Entry(callback, strict)
+    entry = (callback, strict)
+    _swap(name, entry, None)
+    return lambda: _swap(name, None, entry)
 
-    def swap(change: Callable[[tuple[_Entry, ...]], tuple[_Entry, ...]]) -> None:
-        with _state.LOCK:
-            old = _rule_for(name)
-            entries = change(old.entries if old is not None else ())
-            new = [PostImportRule(name, entries)] if entries else []
-            ROUTER.replace([old] if old else [], new)
 
-    swap(lambda entries: (*entries, entry))
-    return lambda: swap(lambda entries: tuple(e for e in entries if e is not entry))
+def _swap(name: str, add: Entry | None, drop: Entry | None) -> None:
+    """A new rule for ``name``: its callbacks with ``add`` appended, or ``drop`` left out."""
+    with _state.LOCK:
+        old = None
+        for rule in ROUTER.exact_rules(name):
+            if type(rule) is PostImportRule:
+                old = rule
+                break
+        if old is None:
+            if add is not None:
+                ROUTER.replace((), (PostImportRule(name, (add,)),))
+            return
+        if add is not None:
+            entries = (*old.entries, add)
+        else:
+            entries = tuple(e for e in old.entries if e is not drop)
+        ROUTER.replace((old,), (PostImportRule(name, entries),) if entries else ())

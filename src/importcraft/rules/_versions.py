@@ -28,8 +28,10 @@ def versioned_name(name: str, version: str) -> str:
 class CatalogRule(Rule):
     """Answers ``import mylib_v9`` for a version nobody registered, listing the ones there are.
 
-    One rule covers every name (the versions' names are not dotted prefixes of anything), so
-    its check is one string split; it is only on the router while a version is registered.
+    One rule covers every name (the versions' names are not dotted prefixes of anything); it
+    tells the router which top-level names it wants (:meth:`serves_top`, one string split), so
+    any other name still misses in one lookup. It is only on the router while a version is
+    registered.
     The registered versions themselves are served by their own, more specific rules.
     """
 
@@ -39,13 +41,24 @@ class CatalogRule(Rule):
         super().__init__(RESOLVE, None)
         self.versions = versions  # name -> version -> versioned module name; never changed
 
+    def serves_top(self, top: str) -> bool:
+        # Only names like a version of a registered module: any other misses in one lookup.
+        return self._unregistered(top) is not None
+
+    def _unregistered(self, top: str) -> tuple[str, str, dict[str, str]] | None:
+        """``(base, version, known versions)`` if ``top`` names an unregistered version."""
+        base, marker, version = top.rpartition("_v")
+        known = self.versions.get(base) if marker and version[:1].isdigit() else None
+        if known is None or top in known.values():
+            return None
+        return base, version, known
+
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
     ) -> ModuleSpec | None:
-        top = fullname.partition(".")[0]
-        base, marker, version = top.rpartition("_v")
-        known = self.versions.get(base) if marker and version[:1].isdigit() else None
-        if known is not None and top not in known.values():
+        unregistered = self._unregistered(fullname.partition(".")[0])
+        if unregistered is not None:
+            base, version, known = unregistered
             available = ", ".join(sorted(known)) or "none"
             raise ModuleNotFoundError(
                 f"No module named {fullname!r}: version {version!r} of {base!r} is not "
@@ -62,7 +75,8 @@ def _catalog() -> CatalogRule | None:
 def _swap_catalog(change: dict[str, dict[str, str]]) -> None:
     old = _catalog()
     versions = {name: dict(known) for name, known in change.items() if known}
-    ROUTER.replace([old] if old else [], [CatalogRule(versions)] if versions else [])
+    new = [CatalogRule(versions)] if versions else []
+    ROUTER.replace([old] if old else [], new, "register_version(): the registered versions")
 
 
 def register_version(
@@ -126,7 +140,7 @@ def register_version(
                 hooks.append(install(served, prefix=target))
             else:
                 file_rule = FileRule(target, module_file or "")
-                ROUTER.add([file_rule])
+                ROUTER.add([file_rule], f"{description}: {module_file}")
                 hooks.append(_state.register(f"{description}: {module_file}", file_rule.remove))
             # The version's absolute imports of itself stay inside the version.
             hooks.append(transform(target, ImportRewriter({name: target})))

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from typing import Literal
 
 _KINDS = ("module", "package")
+# isinstance() with a tuple: ``str | bytes`` would make a union object at every call.
+_TEXT = (str, bytes)
 
 
 class Source:
@@ -100,7 +102,7 @@ class Source:
             text = self.get_source(name)
         except Exception as exc:
             raise_user_error(self, f"get_source({name!r})", exc, fullname)
-        if not isinstance(text, str | bytes):
+        if not isinstance(text, _TEXT):
             raise user_value_error(self, f"get_source({name!r})", text, "str or bytes", fullname)
         return text
 

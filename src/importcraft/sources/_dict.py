@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from ..core._resources import MemoryTraversable
 
 
+# isinstance() with a tuple: ``str | bytes`` would make a union object at every call.
+_TEXT = (str, bytes)
+
+
 class DictSource(Source):
     """Modules from a mapping of dotted names to source text (``str`` or ``bytes``).
 
@@ -49,9 +53,12 @@ class DictSource(Source):
         # Build everything first and assign last: a bad entry changes nothing.
         mapping, resources = self._mapping, self._resources_in
         packages: set[str] = set()
+        dotted = False
         for key, text in mapping.items():
-            _check_key(key, "module")
-            if not isinstance(text, str | bytes):
+            if key != "":
+                check_module_name(key, "DictSource module name")
+                dotted = dotted or "." in key
+            if not isinstance(text, _TEXT):
                 raise TypeError(
                     f"DictSource: the source of module {key!r} must be str or bytes, "
                     f"not {type(text).__name__}"
@@ -60,11 +67,15 @@ class DictSource(Source):
             _check_key(key, "resource package")
             _check_resource_names(key, files)
             packages.add(key)
-        for key in (*mapping, *resources):
-            parts = key.split(".") if key else []
-            packages.update(".".join(parts[:i]) for i in range(len(parts)))
+        if dotted or resources:  # else every module is top-level: no package to add
+            for key in (*mapping, *resources):
+                parts = key.split(".") if key else []
+                packages.update(".".join(parts[:i]) for i in range(len(parts)))
+        elif len(mapping) > ("" in mapping):
+            packages.add("")  # the package it is mounted as holds the top-level modules
         index = dict.fromkeys(mapping, False)
-        index.update(dict.fromkeys(packages, True))
+        if packages:
+            index.update(dict.fromkeys(packages, True))
         trees = {}
         if resources:
             from ..core._resources import build_tree

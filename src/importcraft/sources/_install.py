@@ -5,16 +5,21 @@ from __future__ import annotations
 import sys
 
 from ..core import _state
+from ..core._errors import raise_user_error, user_value_error
 from ..core._names import check_module_name, is_module_name
 from ..core._router import FALLBACK, RESOLVE, ROUTER, Rule
+from ._base import Source
+from ._dict import DictSource
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
-    from . import Source
+
+# isinstance() with a tuple: ``str | bytes`` would make a union object at every call.
+_TEXT = (str, bytes)
 
 
 class SourceRule(Rule):
@@ -25,7 +30,12 @@ class SourceRule(Rule):
     def __init__(
         self, stage: int, key: str | None, source: Source, prefix: str | None, owner: object
     ) -> None:
-        super().__init__(stage, key)
+        # Rule.__init__'s work, without the call: a thousand virtual() calls make a thousand.
+        self.stage = stage
+        self.key = key
+        self.exact = False
+        self.order = 0
+        self.description = None  # set by the router from install()'s description
         self.source = source
         self.prefix = prefix
         self.owner = owner  # the same object for every rule of one install() call
@@ -115,8 +125,6 @@ class SourcePathFinder:
         if found is None:
             return
         source, name = found
-        from ..core._errors import raise_user_error, user_value_error
-
         try:
             children = source.submodules(name)
         except Exception as exc:
@@ -204,20 +212,24 @@ def virtual(
                                   "return 2 * x"}):
             from app import twice
     """
-    from . import DictSource
-
     source = DictSource(mapping, resources=resources)
-    names = sorted(mapping)
-    shown = ", ".join(repr(n) for n in names[:4]) + (", ..." if len(names) > 4 else "")
-    where = f", prefix={prefix!r}" if prefix is not None else ""
-    return _install(source, prefix, False, f"virtual([{shown}]{where})")
+    names = tuple(mapping)  # the names now; the text of the description is made when read
+
+    def describe() -> str:
+        ordered = sorted(names)
+        shown = ", ".join(repr(n) for n in ordered[:4]) + (", ..." if len(ordered) > 4 else "")
+        where = f", prefix={prefix!r}" if prefix is not None else ""
+        return f"virtual([{shown}]{where})"
+
+    return _install(source, prefix, False, describe)
 
 
 def _install(
-    source: Source, prefix: str | None, fallback: bool, description: str | None
+    source: Source,
+    prefix: str | None,
+    fallback: bool,
+    description: str | Callable[[], str] | None,
 ) -> _state.Hook:
-    from . import Source
-
     if not isinstance(source, Source):
         raise TypeError(
             "importcraft needs a Source (DictSource, DirectorySource, EnvSource or a subclass "
@@ -236,51 +248,66 @@ def _install(
         args += [f"prefix={prefix!r}"] if prefix is not None else []
         args += ["fallback=True"] if fallback else []
         description = f"install({', '.join(args)})"
+    installed = _Installed(source, prefix, stage, description)
+    rules = installed.make_rules()  # may raise: nothing has been changed yet
+    with _state.LOCK:
+        ROUTER.replace((), rules, description)
+        ROUTER.add_cache_clearer(installed.refresh)
+        for hook in sys.path_hooks:
+            if hook is PATH_HOOK:
+                break
+        else:
+            _state.insert_path_hook(PATH_HOOK)  # also forgets entries no hook accepted so far
+        return _state.register(description, installed.undo)
 
-    owner = object()
 
-    def make_rules() -> list[Rule]:
+class _Installed:
+    """One ``install()``: makes its rules, refreshes them, takes them away.
+
+    It owns its rules (``SourceRule.owner``), which are read back from the router rather than
+    kept here: ``isolated()`` may have put back the rules of before a refresh.
+    """
+
+    __slots__ = ("description", "prefix", "source", "stage")
+
+    def __init__(
+        self, source: Source, prefix: str | None, stage: int, description: str | Callable[[], str]
+    ) -> None:
+        self.description = description
+        self.source = source
+        self.prefix = prefix
+        self.stage = stage
+
+    def make_rules(self) -> list[Rule]:
+        prefix = self.prefix
         if prefix is not None:
-            return [SourceRule(stage, prefix, source, prefix, owner)]
-        return _top_level_rules(source, stage, owner)
+            return [SourceRule(self.stage, prefix, self.source, prefix, self)]
+        return _top_level_rules(self.source, self.stage, self)
 
-    def current() -> list[Rule]:
-        # Read from the router rather than kept here: isolated() may have put back the rules
-        # of before a refresh.
-        return [r for r in ROUTER.all_rules() if isinstance(r, SourceRule) and r.owner is owner]
+    def current(self) -> list[Rule]:
+        return [r for r in ROUTER.all_rules() if isinstance(r, SourceRule) and r.owner is self]
 
-    rules = make_rules()  # may raise: nothing has been changed yet
-
-    def refresh() -> None:
-        source.invalidate_caches()
-        if prefix is None:
+    def refresh(self) -> None:
+        self.source.invalidate_caches()
+        if self.prefix is None:
             with _state.LOCK:
-                ROUTER.replace(current(), make_rules())
+                ROUTER.replace(self.current(), self.make_rules(), self.description)
 
-    def undo() -> None:
-        ROUTER.remove_cache_clearer(refresh)
-        ROUTER.remove(current())
+    def undo(self) -> None:
+        ROUTER.remove_cache_clearer(self.refresh)
+        ROUTER.remove(self.current())
         if not any(isinstance(rule, SourceRule) for rule in ROUTER.all_rules()):
             _state.remove_path_hook(PATH_HOOK, PATH_HOOK.finders)
 
-    with _state.LOCK:
-        ROUTER.add(rules)
-        ROUTER.add_cache_clearer(refresh)
-        if not any(hook is PATH_HOOK for hook in sys.path_hooks):
-            _state.insert_path_hook(PATH_HOOK)  # also forgets entries no hook accepted so far
-        return _state.register(description, undo)
-
 
 def _top_level_rules(source: Source, stage: int, owner: object) -> list[Rule]:
-    from ..core._errors import raise_user_error
-
     try:
         roots = source.roots()
     except Exception as exc:
         raise_user_error(source, "roots()", exc)
     if roots is None:
         return [SourceRule(stage, None, source, None, owner)]
-    if isinstance(roots, str | bytes) or not hasattr(roots, "__iter__"):
+    if isinstance(roots, _TEXT) or not hasattr(roots, "__iter__"):
         raise TypeError(
             f"{source!r}.roots() returned {roots!r} ({type(roots).__name__}); it must return an "
             "iterable of top-level names such as ['app', 'tools'], or None for 'ask me about "
