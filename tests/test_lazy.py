@@ -232,6 +232,46 @@ def test_thirty_two_threads_run_the_body_once_and_never_see_it_half_done() -> No
     assert result.stdout.strip().split(maxsplit=2) == ["1", "32", "{(1, 2)}"]
 
 
+def test_a_declared_module_is_made_as_importlib_makes_it(tree: Any, ran: list[str]) -> None:
+    import importlib.util
+
+    sys.path.insert(0, str(tree({"madepkg/__init__.py": body("madepkg"), "madepkg/leaf.py": ""})))
+    module = importcraft.lazy_import("madepkg")
+    spec = importlib.util.find_spec("madepkg")
+    assert spec is not None
+    made = importlib.util.module_from_spec(spec)
+    for name in ("__name__", "__package__", "__file__", "__cached__", "__path__"):
+        assert getattr(module, name) == getattr(made, name), name
+    assert type(module.__loader__) is type(made.__loader__)  # the real loader, not a wrapper
+    assert module.__spec__.loader is module.__loader__
+    assert module.__spec__._initializing is False  # type: ignore[attr-defined]
+    assert ran == []
+
+
+def test_threads_declaring_one_module_get_one_module(tree: Any, ran: list[str]) -> None:
+    import threading
+
+    sys.path.insert(0, str(tree({"shared_decl.py": body("shared_decl")})))
+    barrier = threading.Barrier(16)
+    got: list[object] = []
+
+    def declare() -> None:
+        barrier.wait()
+        got.append(importcraft.lazy_import("shared_decl"))
+
+    threads = [threading.Thread(target=declare) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 16
+    assert all(module is sys.modules["shared_decl"] for module in got)
+    assert ran == []
+    assert got[0].__name__ == "shared_decl"
+    assert got[0].__doc__ is None  # not metadata: this uses it
+    assert ran == ["shared_decl"]
+
+
 # -- lazy_mode --------------------------------------------------------------------------------
 
 

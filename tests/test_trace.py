@@ -152,6 +152,17 @@ def test_lazy_module_says_when_its_body_runs() -> None:
     assert "<string>:3" in ran[0]  # where it was declared
 
 
+def test_lazy_import_says_it_made_a_module_lazy() -> None:
+    _, lines = traced("""
+        import importcraft
+        importcraft.block("never_this_one")  # the router is on sys.meta_path
+        colorsys = importcraft.lazy_import("colorsys")
+    """)
+    made = [line for line in about(lines, "colorsys") if "made lazy" in line]
+    assert len(made) == 1
+    assert "lazy_import at <string>:4" in made[0]
+
+
 def test_misses_are_printed_only_at_level_2() -> None:
     code = """
         import importcraft

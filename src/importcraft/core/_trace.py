@@ -98,6 +98,11 @@ def _found(spec: ModuleSpec) -> str:
     return f"{spec.origin!r} ({loader})"
 
 
+def lazy_declared(name: str, declared_at: str) -> None:
+    """Report that lazy_import() made module ``name``, its body left for its first use."""
+    say(f"{name!r} made lazy by lazy_import at {declared_at}: it runs at first use")
+
+
 def lazy_body(name: str, declared_at: str) -> None:
     """Report that the body of lazy module ``name`` runs now, at its first use."""
     say(f"{name!r} lazy module first used: running its body (declared at {declared_at})")

@@ -20,6 +20,10 @@ from __future__ import annotations
 import os
 import sys
 from _thread import _local, allocate_lock, get_ident
+from importlib._bootstrap import (  # type: ignore[attr-defined]
+    _init_module_attrs,
+    _load_unlocked,
+)
 from importlib.machinery import BuiltinImporter, ExtensionFileLoader
 from types import ModuleType
 
@@ -338,10 +342,12 @@ def lazy_import(name: str, *, check: bool = True) -> ModuleType:
 
     frame = user_frame()
     where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else "<unknown>"
+    if check:
+        return _import_deferred(name, where)
     created: list[str] = []
     with _state.LOCK:
         try:
-            return _declare(name, check, where, created)
+            return _declare(name, where, created)
         except BaseException:
             for made in created:  # a failed declaration leaves nothing behind
                 module = sys.modules.pop(made, None)
@@ -351,27 +357,106 @@ def lazy_import(name: str, *, check: bool = True) -> ModuleType:
             raise
 
 
-def _declare(name: str, check: bool, where: str, created: list[str]) -> ModuleType:
+def _import_deferred(name: str, where: str) -> ModuleType:
+    """Import ``name`` with importlib's own machinery, its body (and its parents') deferred.
+
+    The finders are asked as for any import, the router first (its policies refuse here, its
+    rules serve and wrap the spec, the decision trace shows it); importlib then makes the
+    module from the spec, puts it in ``sys.modules`` under its module lock, and takes it out
+    again if loading fails (``_load_unlocked``): the loader it runs is wrapped in a
+    :class:`LazyModeLoader`, whose ``exec_module`` only makes the module pending.
+    """
+    declaration = _Declaration(where)
+    try:
+        return _load_deferred(name, declaration)
+    except BaseException as exc:
+        for module in declaration.created:  # a failed declaration leaves nothing behind
+            state = _pending.get(id(module))
+            if state is not None:
+                if sys.modules.get(state.name) is module:
+                    del sys.modules[state.name]
+                _forget(state)
+        if isinstance(exc, ModuleNotFoundError) and getattr(exc, "declared", False):
+            raise exc.with_traceback(None)  # noqa: B904 (the same error, its frames ours)
+        raise
+
+
+def _load_deferred(name: str, declaration: _Declaration) -> ModuleType:
+    """``importlib._bootstrap._find_and_load`` for one name, with the body deferred."""
+    parent_name, _, child = name.rpartition(".")
+    parent = None
+    if parent_name:
+        parent = sys.modules.get(parent_name)
+        if parent is None:
+            parent = _load_deferred(parent_name, declaration)
+    with _state.LOCK:
+        module = sys.modules.get(name)
+        if module is not None:  # another thread imported or declared it meanwhile
+            return module
+        spec = _find_spec(name, parent)
+        if spec is None:
+            error = ModuleNotFoundError(
+                f"No module named {name!r} (lazy import at {declaration.where})", name=name
+            )
+            error.declared = True  # type: ignore[attr-defined]
+            raise error
+        if spec.loader is not None and not _has_no_body(spec):  # builtin, extension: no body
+            spec.loader = _Deferring(spec.loader, declaration)  # type: ignore[assignment]
+        module = _load_unlocked(spec)
+    if parent is not None:
+        # Bind it on the parent as an import does, without loading a pending parent.
+        _module_getattribute(parent, "__dict__")[child] = module
+    trace = sys.modules.get("importcraft.core._trace")  # loaded only while tracing is on
+    if trace is not None and trace.level and is_lazy(module):
+        trace.lazy_declared(name, declaration.where)
+    return module  # type: ignore[no-any-return]
+
+
+class _Deferring:
+    """The loader importlib runs for a module lazy_import() declares: it only defers the body.
+
+    Seen by importlib alone, between making the module and running it: ``exec_module`` hands
+    the real loader back to the module and its spec and makes the module pending.
+    """
+
+    __slots__ = ("declaration", "original")
+
+    def __init__(self, original: object, declaration: _Declaration) -> None:
+        self.original = original
+        self.declaration = declaration
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        create = getattr(self.original, "create_module", None)
+        return create(spec) if create is not None else None
+
+    def exec_module(self, module: ModuleType) -> None:
+        spec = module.__spec__
+        assert spec is not None
+        spec.loader = module.__loader__ = self.original  # type: ignore[assignment]
+        declaration = self.declaration
+        declaration.created.append(module)
+        _make_pending(module, spec.name, spec, declaration.where)
+
+
+class _Declaration:
+    """One call of lazy_import(): its line, and the modules it has made pending."""
+
+    __slots__ = ("created", "where")
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.created: list[ModuleType] = []
+
+
+def _declare(name: str, where: str, created: list[str]) -> ModuleType:
+    """Declare ``name`` lazy without looking it up (``check=False``), its parents too."""
     existing = sys.modules.get(name)
     if existing is not None:
         return existing
     parent_name, _, child = name.rpartition(".")
-    parent = _declare(parent_name, check, where, created) if parent_name else None
-    if not check:
-        module: ModuleType = _LazyModule(name)  # no spec, so no rule: the cheapest declaration
-        _pending[id(module)] = _Pending(module, name, None, where)
-    else:
-        spec = _find_spec(name, parent)
-        if spec is None:
-            raise ModuleNotFoundError(
-                f"No module named {name!r} (lazy import at {where})", name=name
-            )
-        if _has_no_body(spec):
-            import importlib
-
-            return importlib.import_module(name)  # builtin or extension: nothing to defer
-        module = _module_from_spec(spec)
-        _make_pending(module, name, spec, where)
+    parent = _declare(parent_name, where, created) if parent_name else None
+    module: ModuleType = _LazyModule(name)  # no spec, so no rule: the cheapest declaration
+    _pending[id(module)] = _Pending(module, name, None, where)
     sys.modules[name] = module
     created.append(name)
     if parent is not None:
@@ -408,12 +493,6 @@ def _has_no_body(spec: ModuleSpec) -> bool:
     """Builtin and extension modules are made by their loader's create_module, body and all."""
     loader = unwrap(spec.loader)
     return loader is BuiltinImporter or isinstance(loader, ExtensionFileLoader)
-
-
-def _module_from_spec(spec: ModuleSpec) -> ModuleType:
-    import importlib.util
-
-    return importlib.util.module_from_spec(spec)
 
 
 # -- resolving -----------------------------------------------------------------------------------
@@ -557,10 +636,15 @@ def _locate(module: ModuleType) -> None:
     if _has_no_body(spec):
         _forward_to_import(state)
         return
-    if spec.loader is None:
-        # A namespace package: importlib gives it its NamespaceLoader when it makes the module.
-        _module_from_spec(spec)
-    _init_attrs(module, spec)
+    # What importlib sets on a module it makes from a spec (a namespace package's loader too),
+    # set by importlib itself on a stand-in (the placeholder would run its body if set
+    # through setattr, and other threads may be using it), then copied over.
+    scratch = ModuleType(name)
+    _init_module_attrs(spec, scratch)
+    namespace = _module_getattribute(module, "__dict__")
+    for key, value in scratch.__dict__.items():
+        if key in _METADATA:
+            namespace[key] = value
     state.spec = spec
     if spec.submodule_search_locations is not None:
         _add_rule(state)
@@ -662,19 +746,6 @@ def _forward(placeholder: ModuleType, real: object) -> None:
     namespace = _module_getattribute(placeholder, "__dict__")
     namespace["__importcraft_target__"] = real
     _module_setattr(placeholder, "__class__", _ForwardingModule)
-
-
-def _init_attrs(module: ModuleType, spec: ModuleSpec) -> None:
-    """What importlib sets on a new module, set on a placeholder made before the spec was known."""
-    namespace = _module_getattribute(module, "__dict__")
-    namespace["__spec__"] = spec
-    namespace["__loader__"] = spec.loader
-    namespace["__package__"] = spec.parent
-    if spec.submodule_search_locations is not None:
-        namespace["__path__"] = spec.submodule_search_locations
-    if spec.has_location and spec.origin is not None:
-        namespace["__file__"] = spec.origin
-        namespace["__cached__"] = spec.cached
 
 
 class _ParentFirstRule(Rule):
