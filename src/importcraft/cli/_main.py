@@ -238,10 +238,13 @@ def run(args: list[str]) -> int:
 
         runner = runpy
 
-    from . import _bootstrap
     from ._config import apply, to_env
 
-    _bootstrap.undo()  # a configuration inherited from a parent `importcraft run` is replaced
+    # A configuration inherited from a parent `importcraft run` is replaced (the start-up hook
+    # is loaded only when there was one).
+    bootstrap = sys.modules.get("importcraft.cli._bootstrap")
+    if bootstrap is not None:
+        bootstrap.undo()
     try:
         config = _configuration(given, config_file)
         apply(config, check_callbacks=True, evict_own=True)

@@ -15,7 +15,9 @@ tracebacks say which module a line came from; the loader's ``get_source`` serves
 from __future__ import annotations
 
 import sys
-from importlib.machinery import ModuleSpec
+
+# importlib.machinery's class, from the module every interpreter has loaded at start-up.
+from _frozen_importlib import ModuleSpec
 
 from ._frames import import_entry, trim
 

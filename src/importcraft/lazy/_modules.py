@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import os
 import sys
-from _thread import _local, allocate_lock, get_ident
-from importlib._bootstrap import (  # type: ignore[attr-defined]
+
+# importlib's own classes and functions, from the modules every interpreter has loaded at
+# start-up (importing the importlib package would cost a millisecond: see `importcraft run`).
+from _frozen_importlib import (  # type: ignore[attr-defined]
+    BuiltinImporter,
     _init_module_attrs,
     _load_unlocked,
 )
-from importlib.machinery import BuiltinImporter, ExtensionFileLoader
+from _frozen_importlib_external import ExtensionFileLoader
+from _thread import _local, allocate_lock, get_ident
 from types import ModuleType
 
 from ..core import _state
@@ -721,11 +725,12 @@ def _run(state: _Pending) -> None:
         _forward(module, replacement)  # the body put another object in its place: keep it
         return
     _module_setattr(module, "__class__", state.new_class or ModuleType)
-    from ..rules._post_import import notify
-    from ..rules._post_import_loader import PostImportLoader
-
-    if not isinstance(loader, PostImportLoader):
-        notify(name, module)  # a wrapped loader has already called the hooks
+    # Post-import callbacks exist only once their module is loaded: looked up, not imported.
+    post_import = sys.modules.get("importcraft.rules._post_import")
+    if post_import is not None:
+        wrapper = sys.modules.get("importcraft.rules._post_import_loader")
+        if wrapper is None or not isinstance(loader, wrapper.PostImportLoader):
+            post_import.notify(name, module)  # a wrapped loader has already called the hooks
 
 
 def _forward_to_import(state: _Pending) -> None:
