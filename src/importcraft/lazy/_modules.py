@@ -24,6 +24,7 @@ import sys
 # start-up (importing the importlib package would cost a millisecond: see `importcraft run`).
 from _frozen_importlib import (  # type: ignore[attr-defined]
     BuiltinImporter,
+    _gcd_import,
     _init_module_attrs,
     _load_unlocked,
 )
@@ -404,7 +405,9 @@ def _load_deferred(name: str, declaration: _Declaration) -> ModuleType:
             )
             error.declared = True  # type: ignore[attr-defined]
             raise error
-        if spec.loader is not None and not _has_no_body(spec):  # builtin, extension: no body
+        if spec.loader is not None and _has_no_body(spec):
+            return _gcd_import(name)  # type: ignore[no-any-return]  # builtin, extension: no body
+        if spec.loader is not None:  # a namespace package has none: nothing to defer
             spec.loader = _Deferring(spec.loader, declaration)  # type: ignore[assignment]
         module = _load_unlocked(spec)
     if parent is not None:
