@@ -33,9 +33,9 @@ from _thread import _local, allocate_lock, get_ident
 from types import ModuleType
 
 from ..core import _state
-from ..core._loaders import WrappingLoader, unwrap
 from ..core._names import check_module_name
 from ..core._router import DECORATE, ORDER_LAZY, ROUTER, Rule, add_rules, ask_finder
+from ..core._wrapping import WrappingLoader, unwrap
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
