@@ -35,6 +35,7 @@ def importcraft_run(
     env: dict[str, str] | None = None,
     console: bool = False,
     measured: bool = True,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m importcraft run ARGS` (or the console script) in ``cwd``."""
     command = (
@@ -50,6 +51,7 @@ def importcraft_run(
         text=True,
         cwd=cwd,
         env={**full_env, **(env or {})},
+        input=stdin,
         timeout=120,
         check=False,
     )
@@ -90,6 +92,18 @@ def test_dash_c_runs_code(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     got = fields(result.stdout)
     assert (got["argv"], got["name"], got["path0"]) == ("['-c', 'a']", "__main__", "")
+
+
+@pytest.mark.parametrize("mode", ["-c", "-"])
+def test_code_is_compiled_as_python_compiles_it(tmp_path: Path, mode: str) -> None:
+    # importcraft's own `from __future__ import annotations` must not reach the program.
+    code = "def f(x: int): pass\nprint(f.__annotations__['x'] is int)\n"
+    if mode == "-c":
+        result = importcraft_run("-c", code, cwd=tmp_path)
+    else:
+        result = importcraft_run("-", cwd=tmp_path, stdin=code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
 
 
 def test_the_exit_status_is_the_programs(tree: Any) -> None:

@@ -324,9 +324,10 @@ def _execute(mode: str, target: str, script: bytes | None, runner: ModuleType | 
     # The program's policies are in force from here on: nothing new is imported before it runs.
     try:
         if mode == "-c":
-            _run_in_main(compile(target, "<string>", "exec"))
+            # dont_inherit: this module's `from __future__ import annotations` is not the program's.
+            _run_in_main(compile(target, "<string>", "exec", dont_inherit=True))
         elif mode == "-":
-            _run_in_main(compile(sys.stdin.buffer.read(), "<stdin>", "exec"))
+            _run_in_main(compile(sys.stdin.buffer.read(), "<stdin>", "exec", dont_inherit=True))
         elif runner is not None and mode == "-m":
             runner._run_module_as_main(target, alter_argv=True)
         elif runner is not None:

@@ -365,11 +365,13 @@ def lazy_import(name: str, *, check: bool = True) -> ModuleType:
 def _import_deferred(name: str, where: str) -> ModuleType:
     """Import ``name`` with importlib's own machinery, its body (and its parents') deferred.
 
-    The finders are asked as for any import, the router first (its policies refuse here, its
-    rules serve and wrap the spec, the decision trace shows it); importlib then makes the
-    module from the spec, puts it in ``sys.modules`` under its module lock, and takes it out
-    again if loading fails (``_load_unlocked``): the loader it runs is wrapped in a
-    :class:`LazyModeLoader`, whose ``exec_module`` only makes the module pending.
+    The finders of ``sys.meta_path`` are asked in order as for any import, the router first
+    (its policies refuse here, its sources serve, its transform and post-import rules wrap the
+    loader, the decision trace shows it); importlib's ``_load_unlocked`` then makes the module
+    from the spec, puts it in ``sys.modules`` and takes it out again if loading fails. The
+    loader it runs is a :class:`_Deferring` around the real one, whose ``exec_module`` only
+    makes the module pending. Declarations are made under importcraft's lock, as before: no
+    body runs there (builtin and extension modules aside, imported as usual).
     """
     declaration = _Declaration(where)
     try:
@@ -387,7 +389,7 @@ def _import_deferred(name: str, where: str) -> ModuleType:
 
 
 def _load_deferred(name: str, declaration: _Declaration) -> ModuleType:
-    """``importlib._bootstrap._find_and_load`` for one name, with the body deferred."""
+    """What ``importlib._bootstrap._find_and_load`` does for ``name``, the body deferred."""
     parent_name, _, child = name.rpartition(".")
     parent = None
     if parent_name:
