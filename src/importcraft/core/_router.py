@@ -472,13 +472,33 @@ ROUTER = Router()
 _state.add_snapshotter(ROUTER._snapshot)
 
 
-def add_rules(description: str, rules: Sequence[Rule]) -> _state.Hook:
+def add_rules(
+    description: str,
+    rules: Sequence[Rule],
+    *,
+    also: Callable[[], Callable[[], None]] | None = None,
+) -> _state.Hook:
     """Give ``rules`` to the router and return the Hook, described so, that takes them back.
 
-    What most features end with once their arguments are checked: the rules and the hook are
-    made under one lock, so no thread sees the rules without the hook that removes them.
+    What every feature made of rules ends with once its arguments are checked: the rules and
+    the hook are made under one lock, so no thread sees the rules without the hook that
+    removes them. ``also``, if given, makes the feature's own further change once the rules are
+    in (under the same lock) and returns the function undoing it, which the hook calls before
+    taking the rules out. If ``also`` raises, the rules are taken out again: all or nothing.
     """
     rules = list(rules)
     with _state.LOCK:
         ROUTER.add(rules, description)
-        return _state.register(description, lambda: ROUTER.remove(rules))
+        if also is None:
+            return _state.register(description, lambda: ROUTER.remove(rules))
+        try:
+            undo_also = also()
+        except BaseException:
+            ROUTER.remove(rules)
+            raise
+
+        def undo() -> None:
+            undo_also()
+            ROUTER.remove(rules)
+
+        return _state.register(description, undo)
