@@ -239,7 +239,7 @@ def run(args: list[str]) -> int:
         runner = runpy
 
     from . import _bootstrap
-    from ._config import apply, to_env
+    from ._config import REFERENCE_FOLDERS, apply, reference_folders, to_env
 
     _bootstrap.undo()  # a configuration inherited from a parent `importcraft run` is replaced
     try:
@@ -248,6 +248,7 @@ def run(args: list[str]) -> int:
     except ConfigError as exc:
         print(f"importcraft run: error: {exc}", file=sys.stderr)
         return 2
+    config[REFERENCE_FOLDERS] = reference_folders(config)  # for the children: see there
     os.environ[ENV] = to_env(config)
     if config["path"]:
         inherited = os.environ.get("PYTHONPATH")
