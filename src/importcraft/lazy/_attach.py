@@ -1,9 +1,6 @@
 """lazy_attach() and lazy_attach_stub(): lazy submodules and attributes for a package (SPEC 1)."""
 
-from __future__ import annotations
-
 import sys
-from types import ModuleType
 
 from ..core._loaders import WrappingLoader, wrap_loader
 from ..core._router import DECORATE, Rule
@@ -13,19 +10,22 @@ if TYPE_CHECKING:
     import ast
     from collections.abc import Callable, Iterable, Mapping
     from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
     from ..core._state import Hook
 
     Attach = tuple[Callable[[str], object], Callable[[], list[str]], list[str]]
+else:
+    ModuleType = type(sys)  # types' class, without importing types
 
 __all__ = ["lazy_attach", "lazy_attach_stub"]
 
 
 def lazy_attach(
     package_name: str,
-    submodules: Iterable[str] | None = None,
-    submod_attrs: Mapping[str, Iterable[str]] | None = None,
-) -> Attach:
+    submodules: "Iterable[str] | None" = None,
+    submod_attrs: "Mapping[str, Iterable[str]] | None" = None,
+) -> "Attach":
     """Lazy submodules and attributes for a package: call-compatible with ``lazy_loader.attach``.
 
     In the package's ``__init__.py``::
@@ -54,7 +54,7 @@ def _attach(
     submodules: set[str],
     attrs: dict[str, tuple[str, str | None]],
     all_names: list[str] | None = None,
-) -> Attach:
+) -> "Attach":
     """``attrs``: package attribute -> (submodule, its attribute, or None for the submodule)."""
     names = sorted(submodules | attrs.keys())
     exported = list(all_names) if all_names is not None else names
@@ -122,7 +122,7 @@ def _attach(
     def __dir__() -> list[str]:
         return list(exported)
 
-    from ._modules import eager
+    from . import eager
 
     if eager():
         for name in names:
@@ -164,14 +164,14 @@ class AttachRule(Rule):
     """
 
     __slots__ = ("getattr_", "hook", "unresolved")
-    hook: Hook  # set by lazy_attach right after registering the rule
+    hook: "Hook"  # set by lazy_attach right after registering the rule
 
     def __init__(self, package_name: str, unresolved: set[str], getattr_: object) -> None:
         super().__init__(DECORATE, package_name, order=ORDER_ATTACH)
         self.unresolved = unresolved  # the package's pending names, shared with its __getattr__
         self.getattr_ = getattr_
 
-    def decorate(self, spec: ModuleSpec) -> ModuleSpec:
+    def decorate(self, spec: "ModuleSpec") -> "ModuleSpec":
         parent, _, child = spec.name.rpartition(".")
         if parent == self.key and child in self.unresolved:
             return wrap_loader(spec, lambda original: _AttachLoader(original, self, child))
@@ -179,12 +179,12 @@ class AttachRule(Rule):
 
 
 class _AttachLoader(WrappingLoader):
-    def __init__(self, original: object, rule: AttachRule, child: str) -> None:
+    def __init__(self, original: object, rule: "AttachRule", child: str) -> None:
         super().__init__(original)
         self.rule = rule
         self.child = child
 
-    def after(self, module: ModuleType) -> None:
+    def after(self, module: "ModuleType") -> None:
         package = sys.modules.get(self.rule.key or "")
         if (
             type(package) is ModuleType
@@ -227,7 +227,7 @@ class _Binding(ModuleType):
 _module_setattr = ModuleType.__setattr__
 
 
-def lazy_attach_stub(package_name: str, filename: str) -> Attach:
+def lazy_attach_stub(package_name: str, filename: str) -> "Attach":
     """Like :func:`lazy_attach`, reading what to attach from the package's ``.pyi`` stub.
 
     In ``pkg/__init__.py``: ``__getattr__, __dir__, __all__ = importcraft.lazy_attach_stub(__name__,
@@ -306,7 +306,7 @@ _SUPPORTED = (
 )
 
 
-def _own_submodule(node: ast.ImportFrom, package_name: str) -> str | None:
+def _own_submodule(node: "ast.ImportFrom", package_name: str) -> str | None:
     """The submodule (relative dotted name, "" for the package) a from-import reads, if own."""
     if node.level == 1:
         return node.module or ""
@@ -318,13 +318,13 @@ def _own_submodule(node: ast.ImportFrom, package_name: str) -> str | None:
     return None
 
 
-def _form(node: ast.AST) -> str:
+def _form(node: "ast.AST") -> str:
     import ast
 
     return f"`{ast.unparse(node)}`"
 
 
-def _is_all(node: ast.AST) -> bool:
+def _is_all(node: "ast.AST") -> bool:
     import ast
 
     return (
@@ -335,7 +335,7 @@ def _is_all(node: ast.AST) -> bool:
     )
 
 
-def _literal_names(value: ast.expr | None, where: str) -> list[str]:
+def _literal_names(value: "ast.expr | None", where: str) -> list[str]:
     import ast
 
     try:
