@@ -2,8 +2,13 @@
 
 import sys
 
+# Imported here, not in the functions: a ``from`` import in a function runs importlib's
+# _handle_fromlist at every call, and lazy_attach runs once per package.
+from ..core import _state
 from ..core._loaders import WrappingLoader, wrap_loader
-from ..core._router import DECORATE, Rule
+from ..core._names import check_module_name
+from ..core._router import DECORATE, ROUTER, Rule
+from . import eager
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -40,8 +45,6 @@ def lazy_attach(
     shadowed by the submodule). With ``IMPORTCRAFT_EAGER=1`` (or ``EAGER_IMPORT=1``) everything is
     imported at once.
     """
-    from ..core._names import check_module_name
-
     check_module_name(package_name, "lazy_attach() package name")
     attrs: dict[str, tuple[str, str | None]] = {
         attr: (module, attr) for module, names in (submod_attrs or {}).items() for attr in names
@@ -59,8 +62,6 @@ def _attach(
     names = sorted(submodules | attrs.keys())
     exported = list(all_names) if all_names is not None else names
     unresolved = set(names)
-    # Attributes that a submodule of the same name must not shadow (the function wins).
-    functions = {name for name, (_, attribute) in attrs.items() if attribute is not None}
     prefix = package_name + "."
     rule: list[AttachRule] = []
 
@@ -79,7 +80,13 @@ def _attach(
         if namespace.get("__getattr__", __getattr__) is not __getattr__:
             return  # a reloaded package: its namespace belongs to another lazy_attach call
         for name in namespace.keys() & unresolved:
-            if name in functions and namespace[name] is sys.modules.get(prefix + name):
+            # An attribute (not a submodule) named like the submodule bound: the attribute wins.
+            target = attrs.get(name)
+            if (
+                target is not None
+                and target[1] is not None
+                and namespace[name] is sys.modules.get(prefix + name)
+            ):
                 del namespace[name]
             else:
                 unresolved.discard(name)
@@ -122,15 +129,10 @@ def _attach(
     def __dir__() -> list[str]:
         return list(exported)
 
-    from . import eager
-
     if eager():
         for name in names:
             __getattr__(name)
     elif names:
-        from ..core import _state
-        from ..core._router import ROUTER
-
         # Submodules imported by name (import pkg.sub) are bound by importlib, not through
         # __getattr__: this rule tells notice() when, so its bookkeeping stays true. It is a
         # Hook like every change importcraft makes (listed, removable, scoped by isolated()),
