@@ -12,10 +12,11 @@ tracebacks say which module a line came from; the loader's ``get_source`` serves
 ``linecache``, ``inspect.getsource`` and pdb. The path does not exist on disk.
 """
 
-from __future__ import annotations
-
 import sys
-from importlib.machinery import ModuleSpec
+
+# importlib.machinery's ModuleSpec is this very class: taken from here, wrapping a loader (what
+# lazy_attach does in a package's __init__) does not import importlib, warnings and the rest.
+from _frozen_importlib import ModuleSpec
 
 from ._frames import import_entry, trim
 
@@ -66,7 +67,7 @@ class SourceLoader:
     The text is read from the source at every load, so ``importlib.reload`` picks up a change.
     """
 
-    def __init__(self, source: Source, fullname: str, name: str, is_package: bool) -> None:
+    def __init__(self, source: "Source", fullname: str, name: str, is_package: bool) -> None:
         self.source = source
         self.fullname = fullname
         self.name = name  # the name inside the source, relative to where it is mounted
@@ -94,11 +95,11 @@ class SourceLoader:
 
     # -- PEP 451 -------------------------------------------------------------------------------
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> "ModuleType | None":
         return None
 
     @import_entry
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         try:
             code = self.get_code(self.fullname)
             forget_lines(self.path)
@@ -109,7 +110,7 @@ class SourceLoader:
 
     # -- InspectLoader, ExecutionLoader, ResourceLoader ----------------------------------------
 
-    def get_code(self, fullname: str) -> CodeType:
+    def get_code(self, fullname: str) -> "CodeType":
         self._check(fullname)
         text = self.source._read_source(self.name, self.fullname)
         return compile(text, self.path, "exec", dont_inherit=True)
@@ -137,7 +138,7 @@ class SourceLoader:
                     return item.read_bytes()
         raise FileNotFoundError(f"{path!r}: no such resource in {self.fullname!r}")
 
-    def get_resource_reader(self, fullname: str) -> TraversableResources | None:
+    def get_resource_reader(self, fullname: str) -> "TraversableResources | None":
         self._check(fullname)
         if not self._is_package:
             return None
@@ -165,10 +166,10 @@ class DirectoryPackageLoader:
         spec.submodule_search_locations = [self.path]
         return spec
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> "ModuleType | None":
         return None
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         pass
 
     def is_package(self, fullname: str) -> bool:
@@ -177,7 +178,7 @@ class DirectoryPackageLoader:
     def get_source(self, fullname: str) -> str:
         return ""
 
-    def get_resource_reader(self, fullname: str) -> TraversableResources:
+    def get_resource_reader(self, fullname: str) -> "TraversableResources":
         from pathlib import Path
 
         from ._resources import TreeReader
@@ -202,19 +203,19 @@ class WrappingLoader:
     def __init__(self, original: object) -> None:
         self.original = original
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> "ModuleType | None":
         create = getattr(self.original, "create_module", None)
         return create(spec) if create is not None else None
 
     @import_entry
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         try:
             self.load(module)
         except BaseException as exc:
             trim(exc)  # the user's frames first, as after a plain import
             raise
 
-    def load(self, module: ModuleType) -> None:
+    def load(self, module: "ModuleType") -> None:
         """Run the module, hand the original loader back, then do what follows."""
         try:
             self.run(module)
@@ -222,14 +223,14 @@ class WrappingLoader:
             self.restore(module)
         self.after(module)
 
-    def run(self, module: ModuleType) -> None:
+    def run(self, module: "ModuleType") -> None:
         """Execute the module; by default, exactly as the original loader would."""
         self.original.exec_module(module)  # type: ignore[attr-defined]
 
-    def after(self, module: ModuleType) -> None:
+    def after(self, module: "ModuleType") -> None:
         """Called after a successful :meth:`run`; the module's loader is the original again."""
 
-    def restore(self, module: ModuleType) -> None:
+    def restore(self, module: "ModuleType") -> None:
         """Hand the original loader back to the module (and to the module that replaced it).
 
         With wrappers around wrappers (a transform and a post-import hook over one module), the
@@ -271,7 +272,7 @@ class WrappingLoader:
         return f"<{type(self).__name__} around {self.original!r}>"
 
 
-def wrap_loader(spec: ModuleSpec, make: Callable[[object], WrappingLoader]) -> ModuleSpec:
+def wrap_loader(spec: ModuleSpec, make: "Callable[[object], WrappingLoader]") -> ModuleSpec:
     """Put a wrapper made by ``make`` around ``spec``'s loader (namespace packages have none)."""
     if spec.loader is not None:
         spec.loader = make(spec.loader)  # type: ignore[assignment]

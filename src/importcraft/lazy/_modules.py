@@ -17,7 +17,6 @@ one the import returns (its body runs once).
 
 from __future__ import annotations
 
-import os
 import sys
 from _thread import _local, allocate_lock, get_ident
 from importlib.machinery import BuiltinImporter, ExtensionFileLoader
@@ -27,6 +26,7 @@ from ..core import _state
 from ..core._loaders import WrappingLoader, unwrap
 from ..core._names import check_module_name
 from ..core._router import DECORATE, ORDER_LAZY, ROUTER, Rule, add_rules, ask_finder
+from . import eager
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -74,18 +74,6 @@ class _LazyModuleNotFoundError(LazyImportError, ModuleNotFoundError):
 
 # Returned by _resolve when waiting would deadlock: the caller sees the module as it is so far.
 _PARTIAL = object()
-
-
-_EAGER_VARIABLES = ("IMPORTCRAFT_EAGER", "EAGER_IMPORT")
-
-
-def eager() -> bool:
-    """Whether ``IMPORTCRAFT_EAGER`` or ``EAGER_IMPORT`` asks for every lazy import to be eager.
-
-    Read at each call (a test or a program may set it at run time): any value but "" and "0".
-    """
-    environ = os.environ
-    return any(environ.get(var, "0") not in ("", "0") for var in _EAGER_VARIABLES)
 
 
 class _Pending:
