@@ -261,6 +261,29 @@ def demo_run(folder: Path) -> None:
     show("exit status (the program's)", done.returncode)
 
 
+def demo_trace() -> None:
+    step("The decision trace: IMPORTCRAFT_VERBOSE=1 says which rule decided each import")
+    code = textwrap.dedent(
+        """\
+        import importcraft as ic
+        ic.virtual({"settings": "DEBUG = True"})
+        ic.alias("old_json", "json")
+        ic.block("sqlite3", reason="no database in this service")
+        import settings, old_json
+        try:
+            import sqlite3
+        except ImportError:
+            pass
+        """
+    )
+    print("   $ IMPORTCRAFT_VERBOSE=1 python -c '...virtual, alias, block; import them...'")
+    env = {**os.environ, "IMPORTCRAFT_VERBOSE": "1"}
+    env.pop("IMPORTCRAFT_RUN", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    for line in done.stderr.splitlines():
+        print("  ", line)
+
+
 HEAVY = [
     "asyncio",
     "http.server",
@@ -484,6 +507,7 @@ def main() -> None:
     demo_meaning()
     with tempfile.TemporaryDirectory() as folder:
         demo_run(Path(folder))
+    demo_trace()
     with tempfile.TemporaryDirectory() as folder:
         demo_lazy(Path(folder))
         demo_trust()

@@ -43,10 +43,17 @@ def tree(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def run_python(
-    code: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    code: str,
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    unset: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter (this one's executable) and capture its output."""
-    full_env = {**os.environ, **(env or {})}
+    """Run ``code`` in a fresh interpreter (this one's executable) and capture its output.
+
+    ``env`` is added to this process's environment, without the variables named in ``unset``.
+    """
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in unset}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code), *args],
         capture_output=True,

@@ -467,6 +467,45 @@ def test_run_transform_reaches_the_program_and_its_children(tree: Any) -> None:
     assert result.stdout.splitlines() == ["HELLO", "HELLO"]
 
 
+def test_children_find_references_beside_the_script_without_changing_sys_path(
+    tree: Any,
+) -> None:
+    # The transformer and the callback sit beside main.py: the program finds them on its
+    # sys.path[0]. A child running a script from another folder has neither on its sys.path;
+    # it used to drop the whole configuration ("cannot use 'shout:Shout'").
+    root = tree(
+        {
+            "shout.py": TRANSFORMER,
+            "callbacks.py": "def seen(module):\n    print('callback', module.__name__)\n",
+            "elsewhere/greetings.py": "WORD = 'hello'\n",
+            "elsewhere/child.py": """\
+            import sys
+            import colorsys
+            import greetings
+            print(greetings.WORD, "shout" in sys.modules, any("shout" in p for p in sys.path))
+            """,
+            "main.py": """\
+            import subprocess, sys
+            child = subprocess.run([sys.executable, "child.py"], capture_output=True, text=True,
+                                   cwd="elsewhere")
+            print(child.stdout.strip())
+            print(child.stderr.strip(), file=sys.stderr)
+            """,
+        }
+    )
+    result = importcraft_run(
+        "--transform",
+        "greetings=shout:Shout",
+        "--when-imported",
+        "colorsys=callbacks:seen",
+        "main.py",
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ignored" not in result.stderr
+    assert result.stdout.splitlines() == ["callback colorsys", "HELLO True False"]
+
+
 def test_a_transform_that_cannot_be_made_is_reported(tree: Any) -> None:
     root = tree({"main.py": "print('program ran')\n"})
     result = importcraft_run("--transform", "x=nomod:T", "main.py", cwd=root)

@@ -17,7 +17,7 @@ import pytest
 
 import importcraft
 from importcraft.core._loaders import WrappingLoader, wrap_loader
-from importcraft.core._router import DECORATE, RESOLVE, ROUTER, Rule
+from importcraft.core._router import DECORATE, RESOLVE, ROUTER, Rule, add_rules
 
 from .conftest import run_python
 
@@ -488,3 +488,40 @@ def test_hooks_can_come_and_go_while_other_threads_import(tree: Any) -> None:
     for thread in threads:
         thread.join()
     assert errors == [], "".join(traceback.format_exception(errors[0]))
+
+
+class _Serves(Rule):
+    """Serves one name as an empty namespace-like package (a rule as features make them)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(RESOLVE, name, exact=True)
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: types.ModuleType | None
+    ) -> ModuleSpec | None:
+        return importlib.util.spec_from_loader(fullname, loader=None, is_package=True)
+
+
+def test_add_rules_with_a_further_change_is_all_or_nothing() -> None:
+    made: list[str] = []
+
+    def change() -> Any:
+        made.append("done")
+        return lambda: made.append("undone")
+
+    def failing_change() -> Any:
+        raise RuntimeError("the feature's own change failed")
+
+    with importcraft.isolated():
+        hooks_before = importcraft.hooks()
+        with pytest.raises(RuntimeError, match="own change failed"):
+            add_rules("failing", [_Serves("ic_also_failing")], also=failing_change)
+        assert importcraft.hooks() == hooks_before
+        assert importlib.util.find_spec("ic_also_failing") is None  # the rule went out again
+
+        hook = add_rules("served", [_Serves("ic_also_ok")], also=change)
+        assert made == ["done"]
+        assert importlib.util.find_spec("ic_also_ok") is not None
+        hook.remove()
+        assert made == ["done", "undone"]
+        assert importlib.util.find_spec("ic_also_ok") is None

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -14,6 +10,7 @@ import importcraft
 from importcraft.core import _trace
 from importcraft.core._router import ROUTER, Router
 
+from .conftest import run_python
 from .test_cli import importcraft_run
 
 PREFIX = "# importcraft: "
@@ -24,18 +21,10 @@ def traced(code: str, level: str | None = "1", cwd: Path | None = None) -> tuple
 
     Returns its stdout and its trace lines (without the prefix).
     """
-    env = {k: v for k, v in os.environ.items() if k != _trace.ENV}
-    if level is not None:
-        env[_trace.ENV] = level
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+    if level is None:
+        done = run_python(code, cwd=cwd, unset=(_trace.ENV,))
+    else:
+        done = run_python(code, cwd=cwd, env={_trace.ENV: level})
     assert done.returncode == 0, done.stderr
     lines = [line[len(PREFIX) :] for line in done.stderr.splitlines() if line.startswith(PREFIX)]
     return done.stdout, lines

@@ -13,6 +13,7 @@ Nothing here imports ``json``: see "children" below.
 from __future__ import annotations
 
 import os
+import sys
 
 from ..core._errors import ImportcraftError
 from ..core._names import check_module_name, resolve_reference
@@ -121,13 +122,18 @@ class Option(tuple):  # type: ignore[type-arg]
 # or "--option"]. Kept beside the values so that merge() keeps it; never handed to children.
 WHERE = "where"
 
+# Where the program found the top-level module of each `package.module:Name` reference (transform,
+# when-imported): [top, folder] pairs. Written by `importcraft run` for its children only, whose
+# sys.path lacks the program's own folder when the .pth bootstrap runs (see LazyCallback).
+REFERENCE_FOLDERS = "reference_folders"
+
 
 class ConfigError(ImportcraftError):
     """Configuration for ``importcraft run`` that cannot be used; says where and why."""
 
 
 def empty() -> Config:
-    return {WHERE: [], **{key: [] for key in BY_KEY}}
+    return {WHERE: [], REFERENCE_FOLDERS: [], **{key: [] for key in BY_KEY}}
 
 
 def ignores_environment() -> bool:
@@ -346,7 +352,8 @@ def from_env(text: str) -> Config:
         for key, values in data.items():
             if key == WHERE or key not in config:
                 continue  # written by another version of importcraft: not ours to refuse
-            config[key] = _checked(key, BY_KEY[key].kind, values)
+            kind = PAIRS if key == REFERENCE_FOLDERS else BY_KEY[key].kind
+            config[key] = _checked(key, kind, values)
     except ValueError as exc:
         raise ConfigError(f"{ENV} is not a configuration importcraft can read: {exc}") from None
     return config
@@ -463,7 +470,7 @@ class LazyCallback:
 
     def resolve(self) -> Callable[[ModuleType], object]:
         if self._function is None:
-            target = resolve_reference(self.reference)
+            target = _resolve(self.reference)
             if not callable(target):
                 raise TypeError(f"{self.reference} is not callable")
             self._function = target
@@ -471,6 +478,65 @@ class LazyCallback:
 
     def __call__(self, module: ModuleType) -> object:
         return self.resolve()(module)
+
+
+# REFERENCE_FOLDERS of the configuration this interpreter applied (a child of `importcraft run`).
+_reference_folders: dict[str, str] = {}
+
+
+def _resolve(reference: str) -> object:
+    """The object ``reference`` names, its top-level module imported as the program found it.
+
+    An interpreter started by the program does not have the program's own folder on
+    ``sys.path`` while its configuration is applied (nor later, if it runs elsewhere), so a
+    transformer beside the script would not be found. When the top-level module is not found
+    on ``sys.path``, it is loaded from the folder the program found it in, once, and kept in
+    ``sys.modules`` as any import would; ``sys.path`` is not changed.
+    """
+    top = reference.partition(":")[0].partition(".")[0]
+    folder = _reference_folders.get(top)
+    if folder is not None and top not in sys.modules:
+        import importlib.machinery
+        import importlib.util
+
+        if importlib.util.find_spec(top) is None:
+            spec = importlib.machinery.PathFinder.find_spec(top, [folder])
+            if spec is None or spec.loader is None:
+                raise ModuleNotFoundError(
+                    f"No module named {top!r} (neither on sys.path nor in {folder!r}, where "
+                    "the program found it)",
+                    name=top,
+                )
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[top] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                sys.modules.pop(top, None)
+                raise
+    return resolve_reference(reference)
+
+
+def reference_folders(config: Config) -> list[list[str]]:
+    """Where this interpreter found the top-level module of each reference of ``config``.
+
+    Called by ``importcraft run`` once the configuration is applied (so the modules are
+    imported): what its children need to find them (:data:`REFERENCE_FOLDERS`).
+    """
+    found: dict[str, str] = {}
+    for key in ("transform", "when_imported"):
+        for _, reference in config[key]:
+            top = reference.partition(":")[0].partition(".")[0]
+            module = sys.modules.get(top)
+            spec = getattr(module, "__spec__", None)
+            origin = getattr(spec, "origin", None)
+            if spec is None or not getattr(spec, "has_location", False) or not origin:
+                continue  # a built-in, frozen or virtual module: nothing a folder can give
+            folder = os.path.dirname(origin)
+            if spec.submodule_search_locations is not None:
+                folder = os.path.dirname(folder)  # a package: the folder holding it
+            found[top] = folder
+    return [[top, folder] for top, folder in found.items()]
 
 
 def resolve_transformer(package: str, reference: str, at: str = "transform") -> object:
@@ -652,6 +718,8 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
         if option.feature is not None:
             __import__(f"importcraft.{option.feature}")
     run = _Applying(config, check_callbacks)
+    folders_before = dict(_reference_folders)
+    _reference_folders.update(config[REFERENCE_FOLDERS])
     try:
         for option in used:
             assert option.install is not None  # for mypy: filtered above
@@ -659,6 +727,8 @@ def apply(config: Config, *, check_callbacks: bool = False, evict_own: bool = Fa
     except Exception as exc:
         for hook in reversed(run.hooks):
             hook.remove()
+        _reference_folders.clear()
+        _reference_folders.update(folders_before)
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(f"{run.at}: cannot be applied: {exc}") from exc

@@ -238,7 +238,7 @@ def run(args: list[str]) -> int:
 
         runner = runpy
 
-    from ._config import apply, to_env
+    from ._config import REFERENCE_FOLDERS, apply, reference_folders, to_env
 
     # A configuration inherited from a parent `importcraft run` is replaced (the start-up hook
     # is loaded only when there was one).
@@ -251,6 +251,7 @@ def run(args: list[str]) -> int:
     except ConfigError as exc:
         print(f"importcraft run: error: {exc}", file=sys.stderr)
         return 2
+    config[REFERENCE_FOLDERS] = reference_folders(config)  # for the children: see there
     os.environ[ENV] = to_env(config)
     if config["path"]:
         inherited = os.environ.get("PYTHONPATH")

@@ -4,8 +4,6 @@ Each subclasses the builtin a user would already catch, so code written for plai
 working: an import refused by a policy is a ``ModuleNotFoundError``.
 """
 
-from __future__ import annotations
-
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from typing import NoReturn
@@ -49,7 +47,7 @@ class ImportcraftWarning(UserWarning):
 
 def raise_user_error(
     obj: object, stage: str, exc: Exception, fullname: str | None = None
-) -> NoReturn:
+) -> "NoReturn":
     """Raise for ``exc``, which ``obj``'s ``stage`` (user code run by importcraft) raised.
 
     An ``ImportError`` is the user object's own way of saying it cannot import (and an
@@ -67,7 +65,7 @@ def raise_user_error(
 
 def user_value_error(
     obj: object, stage: str, value: object, expected: str, fullname: str
-) -> ImportcraftError:
+) -> "ImportcraftError":
     """An :class:`ImportcraftError` for a user object whose ``stage`` returned a wrong value."""
     return ImportcraftError(
         f"{stage} of {obj!r} returned {value!r} ({type(value).__name__}) while importing "

@@ -7,8 +7,6 @@ added ``skip_file_prefixes``, 3.11 has nothing), so the frame is found here and 
 issued with ``warnings.warn_explicit`` exactly as ``warnings.warn`` would have issued it there.
 """
 
-from __future__ import annotations
-
 import os
 import sys
 
@@ -27,7 +25,7 @@ _IMPORTLIB = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "import
 _INTERNAL = ("<frozen importlib", PACKAGE_FOLDER, _IMPORTLIB)
 
 
-def user_frame() -> FrameType | None:
+def user_frame() -> "FrameType | None":
     """The innermost frame that belongs neither to importlib nor to importcraft."""
     frame: FrameType | None = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
@@ -63,7 +61,7 @@ def warn_at_user(message: str, category: type[Warning]) -> None:
 _BOOTSTRAP_EXTERNAL = "<frozen importlib._bootstrap_external>"
 
 
-def import_entry(function: F) -> F:
+def import_entry(function: "F") -> "F":
     """Mark ``function`` (a loader's ``exec_module``) as a frame CPython trims from tracebacks.
 
     Keep the function tiny: its frame reads as importlib's in any traceback that is not
@@ -77,7 +75,7 @@ def import_entry(function: F) -> F:
     return function
 
 
-def importlib_frame(function: F) -> F:
+def importlib_frame(function: "F") -> "F":
     """Mark ``function`` as a frame CPython trims from an ImportError's traceback.
 
     For the functions an ImportError raised by importcraft passes through on its way out of

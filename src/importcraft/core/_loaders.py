@@ -12,11 +12,10 @@ tracebacks say which module a line came from; the loader's ``get_source`` serves
 ``linecache``, ``inspect.getsource`` and pdb. The path does not exist on disk.
 """
 
-from __future__ import annotations
-
 import sys
 
-# importlib.machinery's class, from the module every interpreter has loaded at start-up.
+# importlib.machinery's ModuleSpec is this very class: taken from here, wrapping a loader (what
+# lazy_attach does in a package's __init__) does not import importlib, warnings and the rest.
 from _frozen_importlib import ModuleSpec
 
 from ._frames import import_entry, trim
@@ -82,7 +81,7 @@ class SourceLoader:
     The text is read from the source at every load, so ``importlib.reload`` picks up a change.
     """
 
-    def __init__(self, source: Source, fullname: str, name: str, is_package: bool) -> None:
+    def __init__(self, source: "Source", fullname: str, name: str, is_package: bool) -> None:
         self.source = source
         self.fullname = fullname
         self.name = name  # the name inside the source, relative to where it is mounted
@@ -110,11 +109,11 @@ class SourceLoader:
 
     # -- PEP 451 -------------------------------------------------------------------------------
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> "ModuleType | None":
         return None
 
     @import_entry
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         try:
             code = self.get_code(self.fullname)
             forget_lines(self.path)
@@ -125,7 +124,7 @@ class SourceLoader:
 
     # -- InspectLoader, ExecutionLoader, ResourceLoader ----------------------------------------
 
-    def get_code(self, fullname: str) -> CodeType:
+    def get_code(self, fullname: str) -> "CodeType":
         self._check(fullname)
         text = self.source._read_source(self.name, self.fullname)
         return compile(text, self.path, "exec", dont_inherit=True)
@@ -153,7 +152,7 @@ class SourceLoader:
                     return item.read_bytes()
         raise FileNotFoundError(f"{path!r}: no such resource in {self.fullname!r}")
 
-    def get_resource_reader(self, fullname: str) -> TraversableResources | None:
+    def get_resource_reader(self, fullname: str) -> "TraversableResources | None":
         self._check(fullname)
         if not self._is_package:
             return None
@@ -181,10 +180,10 @@ class DirectoryPackageLoader:
         spec.submodule_search_locations = [self.path]
         return spec
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> "ModuleType | None":
         return None
 
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         pass
 
     def is_package(self, fullname: str) -> bool:
@@ -193,7 +192,7 @@ class DirectoryPackageLoader:
     def get_source(self, fullname: str) -> str:
         return ""
 
-    def get_resource_reader(self, fullname: str) -> TraversableResources:
+    def get_resource_reader(self, fullname: str) -> "TraversableResources":
         from pathlib import Path
 
         from ._resources import TreeReader

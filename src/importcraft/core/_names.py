@@ -1,7 +1,5 @@
 """Module names and ``module:attribute`` references that users hand to us."""
 
-from __future__ import annotations
-
 
 def is_module_name(name: object) -> bool:
     """Whether ``name`` is a valid dotted module name (see :func:`check_module_name`)."""

@@ -17,8 +17,6 @@ Within one stage, rules for an exact name come before rules for a prefix, longer
 shorter ones, rules covering every name last, and among equals the newest first.
 """
 
-from __future__ import annotations
-
 import sys
 from _thread import _local
 
@@ -65,12 +63,12 @@ class Rule:
         """Policy stage: raise to refuse ``fullname``."""
 
     def find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
-    ) -> ModuleSpec | None:
+        self, fullname: str, path: "Sequence[str] | None", target: "ModuleType | None"
+    ) -> "ModuleSpec | None":
         """Resolving and fallback stages: the spec for ``fullname``, or ``None``."""
         return None
 
-    def decorate(self, spec: ModuleSpec) -> ModuleSpec:
+    def decorate(self, spec: "ModuleSpec") -> "ModuleSpec":
         """Decorating stage: the spec to use instead (usually the same one, loader wrapped)."""
         return spec
 
@@ -121,9 +119,9 @@ class Router:
     def find_spec(
         self,
         fullname: str,
-        path: Sequence[str] | None = None,
-        target: ModuleType | None = None,
-    ) -> ModuleSpec | None:
+        path: "Sequence[str] | None" = None,
+        target: "ModuleType | None" = None,
+    ) -> "ModuleSpec | None":
         top = fullname.partition(".")[0]
         if top not in self._tops:
             refused = self._refused
@@ -137,8 +135,8 @@ class Router:
             raise exc.with_traceback(None)  # noqa: B904 (the same error, not a new one)
 
     def _find_spec(
-        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
-    ) -> ModuleSpec | None:
+        self, fullname: str, path: "Sequence[str] | None", target: "ModuleType | None"
+    ) -> "ModuleSpec | None":
         delegating: set[str] | None = getattr(self._local, "names", None)
         if delegating and fullname in delegating:
             # A finder we delegated to is looking this name up through the whole of
@@ -200,7 +198,7 @@ class Router:
         for rule in self._plan(fullname)[0]:
             rule.check(fullname)
 
-    def _plan(self, fullname: str) -> _Plan:
+    def _plan(self, fullname: str) -> "_Plan":
         """The rules covering ``fullname``, split by stage, each stage in the order it runs.
 
         A plan depends only on which table entries cover the name, so it is kept per
@@ -215,7 +213,7 @@ class Router:
             plan = self._plans[key] = _make_plan([rule for rules in key for rule in rules])
         return plan
 
-    def _entries(self, fullname: str) -> tuple[tuple[Rule, ...], ...]:
+    def _entries(self, fullname: str) -> "tuple[tuple[Rule, ...], ...]":
         """The non-empty table entries covering ``fullname``, most specific first."""
         found: list[tuple[Rule, ...]] = []
         exact = self._exact.get(fullname)
@@ -261,19 +259,19 @@ class Router:
         # Returning None would let the finders after the router find the module.
         return _state.end_walk(frame)
 
-    def rules_for(self, fullname: str) -> list[Rule]:
+    def rules_for(self, fullname: str) -> "list[Rule]":
         """The rules covering ``fullname``, most specific first."""
         return [rule for rules in self._entries(fullname) for rule in rules]
 
-    def exact_rules(self, name: str) -> tuple[Rule, ...]:
+    def exact_rules(self, name: str) -> "tuple[Rule, ...]":
         """The rules registered for exactly ``name`` (not by prefix), newest first."""
         return self._exact.get(name, ())
 
-    def prefix_rules(self, key: str) -> tuple[Rule, ...]:
+    def prefix_rules(self, key: str) -> "tuple[Rule, ...]":
         """The rules registered for ``key`` and the names under it (not exactly), newest first."""
         return self._prefix.get(key, ())
 
-    def all_rules(self) -> list[Rule]:
+    def all_rules(self) -> "list[Rule]":
         """Every registered rule."""
         tables = (*self._exact.values(), *self._prefix.values(), self._anywhere)
         return [rule for rules in tables for rule in rules]
@@ -281,9 +279,9 @@ class Router:
     def delegate(
         self,
         fullname: str,
-        path: Sequence[str] | None = None,
-        target: ModuleType | None = None,
-    ) -> ModuleSpec | None:
+        path: "Sequence[str] | None" = None,
+        target: "ModuleType | None" = None,
+    ) -> "ModuleSpec | None":
         """The spec the finders after the router in ``sys.meta_path`` give for ``fullname``.
 
         This is what the rest of the import system would produce if importcraft were not there.
@@ -322,7 +320,7 @@ class Router:
     # -- changing the rules --------------------------------------------------------------------
 
     def add(
-        self, rules: Iterable[Rule], description: str | Callable[[], str] | None = None
+        self, rules: "Iterable[Rule]", description: "str | Callable[[], str] | None" = None
     ) -> None:
         """Register ``rules`` and make sure the router is on ``sys.meta_path``.
 
@@ -331,15 +329,15 @@ class Router:
         """
         self.replace((), rules, description)
 
-    def remove(self, rules: Iterable[Rule]) -> None:
+    def remove(self, rules: "Iterable[Rule]") -> None:
         """Unregister ``rules``; the router leaves ``sys.meta_path`` with its last rule."""
         self.replace(rules, ())
 
     def replace(
         self,
-        old: Iterable[Rule],
-        new: Iterable[Rule],
-        description: str | Callable[[], str] | None = None,
+        old: "Iterable[Rule]",
+        new: "Iterable[Rule]",
+        description: "str | Callable[[], str] | None" = None,
     ) -> None:
         """Swap ``old`` rules for ``new`` ones in one step under the lock (see :meth:`add`)."""
         with _state.LOCK:
@@ -354,15 +352,15 @@ class Router:
                 self.forget_answers()
             _state.settle_finder(self, self._count > 0, self._policies > 0)
 
-    def add_cache_clearer(self, clear: Callable[[], None]) -> None:
+    def add_cache_clearer(self, clear: "Callable[[], None]") -> None:
         with _state.LOCK:
             self._cache_clearers[clear] = None
 
-    def remove_cache_clearer(self, clear: Callable[[], None]) -> None:
+    def remove_cache_clearer(self, clear: "Callable[[], None]") -> None:
         with _state.LOCK:
             self._cache_clearers.pop(clear, None)
 
-    def _index(self, rule: Rule) -> None:
+    def _index(self, rule: "Rule") -> None:
         # Readers never lock: each table entry is an immutable tuple swapped in one assignment.
         self._count += 1
         self._policies += rule.stage == POLICY
@@ -375,7 +373,7 @@ class Router:
         top = key.partition(".")[0]
         self._tops[top] = self._tops.get(top, 0) + 1
 
-    def _unindex(self, rule: Rule) -> None:
+    def _unindex(self, rule: "Rule") -> None:
         key = rule.key
         if key is None:
             if any(r is rule for r in self._anywhere):
@@ -401,7 +399,7 @@ class Router:
         else:
             del self._tops[top]
 
-    def _snapshot(self) -> Callable[[], None]:
+    def _snapshot(self) -> "Callable[[], None]":
         saved = (
             self._exact.copy(),
             self._prefix.copy(),
@@ -434,7 +432,7 @@ _MAX_ANSWERS = 4096
 _Plan = tuple[tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...], tuple[Rule, ...]]
 
 
-def _make_plan(rules: list[Rule]) -> _Plan:
+def _make_plan(rules: "list[Rule]") -> "_Plan":
     """Policies, resolvers and fallbacks (most specific first); decorators by ``order``."""
     decorators = sorted((r for r in rules if r.stage == DECORATE), key=lambda r: r.order)
     return (
@@ -445,14 +443,14 @@ def _make_plan(rules: list[Rule]) -> _Plan:
     )
 
 
-def _refill(table: dict[Any, Any], contents: dict[Any, Any]) -> None:
+def _refill(table: "dict[Any, Any]", contents: "dict[Any, Any]") -> None:
     table.clear()
     table.update(contents)
 
 
 def ask_finder(
-    finder: object, fullname: str, path: Sequence[str] | None, target: ModuleType | None
-) -> ModuleSpec | None:
+    finder: object, fullname: str, path: "Sequence[str] | None", target: "ModuleType | None"
+) -> "ModuleSpec | None":
     """Ask one meta-path finder for ``fullname``, as importlib would, legacy finders included."""
     find_spec = getattr(finder, "find_spec", None)
     if find_spec is not None:
@@ -472,13 +470,33 @@ ROUTER = Router()
 _state.add_snapshotter(ROUTER._snapshot)
 
 
-def add_rules(description: str, rules: Sequence[Rule]) -> _state.Hook:
+def add_rules(
+    description: str,
+    rules: "Sequence[Rule]",
+    *,
+    also: "Callable[[], Callable[[], None]] | None" = None,
+) -> _state.Hook:
     """Give ``rules`` to the router and return the Hook, described so, that takes them back.
 
-    What most features end with once their arguments are checked: the rules and the hook are
-    made under one lock, so no thread sees the rules without the hook that removes them.
+    What every feature made of rules ends with once its arguments are checked: the rules and
+    the hook are made under one lock, so no thread sees the rules without the hook that
+    removes them. ``also``, if given, makes the feature's own further change once the rules are
+    in (under the same lock) and returns the function undoing it, which the hook calls before
+    taking the rules out. If ``also`` raises, the rules are taken out again: all or nothing.
     """
     rules = list(rules)
     with _state.LOCK:
         ROUTER.add(rules, description)
-        return _state.register(description, lambda: ROUTER.remove(rules))
+        if also is None:
+            return _state.register(description, lambda: ROUTER.remove(rules))
+        try:
+            undo_also = also()
+        except BaseException:
+            ROUTER.remove(rules)
+            raise
+
+        def undo() -> None:
+            undo_also()
+            ROUTER.remove(rules)
+
+        return _state.register(description, undo)

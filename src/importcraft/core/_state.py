@@ -11,8 +11,6 @@ finder, which shows up as a spurious ``ModuleNotFoundError`` in an unrelated thr
 iteration keeps the old list object and sees a consistent snapshot.
 """
 
-from __future__ import annotations
-
 import sys
 from _thread import RLock, _local
 
@@ -27,10 +25,10 @@ __all__ = ["LOCK", "Hook", "hooks", "isolated"]
 LOCK = RLock()
 
 # Active hooks, in installation order (a dict used as an ordered set).
-_active: dict[Hook, None] = {}
+_active: "dict[Hook, None]" = {}
 
 # Callables that snapshot extra state for isolated(); each returns a function that restores it.
-_snapshotters: list[Callable[[], Callable[[], None]]] = []
+_snapshotters: "list[Callable[[], Callable[[], None]]]" = []
 
 
 class Hook:
@@ -49,7 +47,7 @@ class Hook:
 
     __slots__ = ("_description", "_undo")
 
-    def __init__(self, description: str | Callable[[], str], undo: Callable[[], None]) -> None:
+    def __init__(self, description: "str | Callable[[], str]", undo: "Callable[[], None]") -> None:
         # A callable is called when the description is first read: making the text costs
         # more than some registrations themselves.
         self._description = description
@@ -76,14 +74,14 @@ class Hook:
             self._undo()
             del _active[self]
 
-    def __enter__(self) -> Hook:
+    def __enter__(self) -> "Hook":
         return self
 
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
-        tb: TracebackType | None,
+        tb: "TracebackType | None",
     ) -> None:
         self.remove()
 
@@ -92,7 +90,7 @@ class Hook:
         return f"<importcraft.Hook {self.description} [{state}]>"
 
 
-def register(description: str | Callable[[], str], undo: Callable[[], None]) -> Hook:
+def register(description: "str | Callable[[], str]", undo: "Callable[[], None]") -> "Hook":
     """Record a change that has just been made; ``undo`` must reverse it exactly.
 
     ``description`` may be a function making the text, called when it is first read.
@@ -103,7 +101,7 @@ def register(description: str | Callable[[], str], undo: Callable[[], None]) -> 
     return hook
 
 
-def take_over(parts: list[Hook]) -> Callable[[], None]:
+def take_over(parts: "list[Hook]") -> "Callable[[], None]":
     """Fold ``parts`` into one change: they leave the list of hooks; the result undoes them."""
     with LOCK:
         for part in parts:
@@ -116,7 +114,7 @@ def take_over(parts: list[Hook]) -> Callable[[], None]:
     return undo
 
 
-def hooks() -> list[Hook]:
+def hooks() -> "list[Hook]":
     """The active hooks, oldest first.
 
     >>> import importcraft
@@ -127,12 +125,12 @@ def hooks() -> list[Hook]:
     return list(_active)
 
 
-def add_snapshotter(snapshot: Callable[[], Callable[[], None]]) -> None:
+def add_snapshotter(snapshot: "Callable[[], Callable[[], None]]") -> None:
     """Let :func:`isolated` save and restore state kept outside this module."""
     _snapshotters.append(snapshot)
 
 
-def _contains(items: Iterable[object], item: object) -> bool:
+def _contains(items: "Iterable[object]", item: object) -> bool:
     return any(x is item for x in items)
 
 
@@ -157,7 +155,7 @@ class MetaPath(list):  # type: ignore[type-arg]
 
     __slots__ = ()
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> "Iterator[Any]":
         walk = _walk
         for finder in list.__iter__(self):
             yield finder
@@ -170,7 +168,7 @@ class MetaPath(list):  # type: ignore[type-arg]
 _ending_walks = False
 
 
-def _meta_path(finders: Iterable[object]) -> list[Any]:
+def _meta_path(finders: "Iterable[object]") -> "list[Any]":
     return MetaPath(finders) if _ending_walks else list(finders)
 
 
@@ -189,7 +187,7 @@ def set_walk_ending(on: bool) -> None:
             sys.meta_path = _meta_path(sys.meta_path[:])
 
 
-def end_walk(lookup: FrameType) -> bool:
+def end_walk(lookup: "FrameType") -> bool:
     """End the ``sys.meta_path`` walk of the frame ``lookup`` after the finder now asking.
 
     The caller must return ``None`` right away. Refused (``False``) if that walk is not over
@@ -242,7 +240,7 @@ def remove_meta_path_finder(finder: object) -> None:
             sys.meta_path = _meta_path(f for f in sys.meta_path if f is not finder)
 
 
-def insert_path_hook(hook: Callable[[str], object]) -> None:
+def insert_path_hook(hook: "Callable[[str], object]") -> None:
     """Put ``hook`` at the front of ``sys.path_hooks``.
 
     Path entries that no hook accepted so far are cached as ``None`` in
@@ -256,7 +254,7 @@ def insert_path_hook(hook: Callable[[str], object]) -> None:
             cache.pop(entry, None)
 
 
-def remove_path_hook(hook: Callable[[str], object], finders: Mapping[str, object]) -> None:
+def remove_path_hook(hook: "Callable[[str], object]", finders: "Mapping[str, object]") -> None:
     """Take ``hook`` out of ``sys.path_hooks`` and drop the cached ``finders`` it made."""
     with LOCK:
         if _contains(sys.path_hooks, hook):
@@ -285,7 +283,7 @@ class isolated:  # lower case: it is used like a function, ``with importcraft.is
     def __init__(self) -> None:
         self._restore: Callable[[], None] | None = None
 
-    def __enter__(self) -> isolated:
+    def __enter__(self) -> "isolated":
         if self._restore is not None:
             raise RuntimeError("importcraft.isolated() is already active; use a new one")
         self._restore = _snapshot()
@@ -295,14 +293,14 @@ class isolated:  # lower case: it is used like a function, ``with importcraft.is
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
-        tb: TracebackType | None,
+        tb: "TracebackType | None",
     ) -> None:
         restore, self._restore = self._restore, None
         if restore is not None:
             restore()
 
 
-def _snapshot() -> Callable[[], None]:
+def _snapshot() -> "Callable[[], None]":
     with LOCK:
         modules = sys.modules.copy()
         lists: dict[str, tuple[list[Any], list[Any]]] = {
@@ -340,7 +338,7 @@ def _snapshot() -> Callable[[], None]:
     return restore
 
 
-def _restore_modules(saved: dict[str, ModuleType]) -> None:
+def _restore_modules(saved: "dict[str, ModuleType]") -> None:
     # Only touch the entries that changed: sys.modules is never empty, even for a moment.
     # importcraft's own modules stay: they hold the router and the classes hooks are made of,
     # and a second copy of them would be a second, disconnected importcraft.

@@ -4,8 +4,6 @@ Apart from ``_loaders.py`` (whose loaders are for modules that are not files) so
 modules, and ``importcraft run --lazy``, load only this.
 """
 
-from __future__ import annotations
-
 import sys
 
 from ._frames import import_entry, trim
@@ -31,19 +29,19 @@ class WrappingLoader:
     def __init__(self, original: object) -> None:
         self.original = original
 
-    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: "ModuleSpec") -> "ModuleType | None":
         create = getattr(self.original, "create_module", None)
         return create(spec) if create is not None else None
 
     @import_entry
-    def exec_module(self, module: ModuleType) -> None:
+    def exec_module(self, module: "ModuleType") -> None:
         try:
             self.load(module)
         except BaseException as exc:
             trim(exc)  # the user's frames first, as after a plain import
             raise
 
-    def load(self, module: ModuleType) -> None:
+    def load(self, module: "ModuleType") -> None:
         """Run the module, hand the original loader back, then do what follows."""
         try:
             self.run(module)
@@ -51,14 +49,14 @@ class WrappingLoader:
             self.restore(module)
         self.after(module)
 
-    def run(self, module: ModuleType) -> None:
+    def run(self, module: "ModuleType") -> None:
         """Execute the module; by default, exactly as the original loader would."""
         self.original.exec_module(module)  # type: ignore[attr-defined]
 
-    def after(self, module: ModuleType) -> None:
+    def after(self, module: "ModuleType") -> None:
         """Called after a successful :meth:`run`; the module's loader is the original again."""
 
-    def restore(self, module: ModuleType) -> None:
+    def restore(self, module: "ModuleType") -> None:
         """Hand the original loader back to the module (and to the module that replaced it).
 
         With wrappers around wrappers (a transform and a post-import hook over one module), the
@@ -100,7 +98,7 @@ class WrappingLoader:
         return f"<{type(self).__name__} around {self.original!r}>"
 
 
-def wrap_loader(spec: ModuleSpec, make: Callable[[object], WrappingLoader]) -> ModuleSpec:
+def wrap_loader(spec: "ModuleSpec", make: "Callable[[object], WrappingLoader]") -> "ModuleSpec":
     """Put a wrapper made by ``make`` around ``spec``'s loader (namespace packages have none)."""
     if spec.loader is not None:
         spec.loader = make(spec.loader)  # type: ignore[assignment]

@@ -1,31 +1,36 @@
 """lazy_attach() and lazy_attach_stub(): lazy submodules and attributes for a package (SPEC 1)."""
 
-from __future__ import annotations
-
 import sys
-from types import ModuleType
 
-from ..core._loaders import WrappingLoader, wrap_loader
-from ..core._router import DECORATE, Rule
+# Imported here, not in the functions: a ``from`` import in a function runs importlib's
+# _handle_fromlist at every call, and lazy_attach runs once per package.
+from ..core import _state
+from ..core._names import check_module_name
+from ..core._router import DECORATE, ROUTER, Rule
+from ..core._wrapping import WrappingLoader, wrap_loader
+from . import eager
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     import ast
     from collections.abc import Callable, Iterable, Mapping
     from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
     from ..core._state import Hook
 
     Attach = tuple[Callable[[str], object], Callable[[], list[str]], list[str]]
+else:
+    ModuleType = type(sys)  # types' class, without importing types
 
 __all__ = ["lazy_attach", "lazy_attach_stub"]
 
 
 def lazy_attach(
     package_name: str,
-    submodules: Iterable[str] | None = None,
-    submod_attrs: Mapping[str, Iterable[str]] | None = None,
-) -> Attach:
+    submodules: "Iterable[str] | None" = None,
+    submod_attrs: "Mapping[str, Iterable[str]] | None" = None,
+) -> "Attach":
     """Lazy submodules and attributes for a package: call-compatible with ``lazy_loader.attach``.
 
     In the package's ``__init__.py``::
@@ -40,8 +45,6 @@ def lazy_attach(
     shadowed by the submodule). With ``IMPORTCRAFT_EAGER=1`` (or ``EAGER_IMPORT=1``) everything is
     imported at once.
     """
-    from ..core._names import check_module_name
-
     check_module_name(package_name, "lazy_attach() package name")
     attrs: dict[str, tuple[str, str | None]] = {
         attr: (module, attr) for module, names in (submod_attrs or {}).items() for attr in names
@@ -54,13 +57,11 @@ def _attach(
     submodules: set[str],
     attrs: dict[str, tuple[str, str | None]],
     all_names: list[str] | None = None,
-) -> Attach:
+) -> "Attach":
     """``attrs``: package attribute -> (submodule, its attribute, or None for the submodule)."""
     names = sorted(submodules | attrs.keys())
     exported = list(all_names) if all_names is not None else names
     unresolved = set(names)
-    # Attributes that a submodule of the same name must not shadow (the function wins).
-    functions = {name for name, (_, attribute) in attrs.items() if attribute is not None}
     prefix = package_name + "."
     rule: list[AttachRule] = []
 
@@ -79,7 +80,13 @@ def _attach(
         if namespace.get("__getattr__", __getattr__) is not __getattr__:
             return  # a reloaded package: its namespace belongs to another lazy_attach call
         for name in namespace.keys() & unresolved:
-            if name in functions and namespace[name] is sys.modules.get(prefix + name):
+            # An attribute (not a submodule) named like the submodule bound: the attribute wins.
+            target = attrs.get(name)
+            if (
+                target is not None
+                and target[1] is not None
+                and namespace[name] is sys.modules.get(prefix + name)
+            ):
                 del namespace[name]
             else:
                 unresolved.discard(name)
@@ -122,15 +129,10 @@ def _attach(
     def __dir__() -> list[str]:
         return list(exported)
 
-    from ._modules import eager
-
     if eager():
         for name in names:
             __getattr__(name)
     elif names:
-        from ..core import _state
-        from ..core._router import ROUTER
-
         # Submodules imported by name (import pkg.sub) are bound by importlib, not through
         # __getattr__: this rule tells notice() when, so its bookkeeping stays true. It is a
         # Hook like every change importcraft makes (listed, removable, scoped by isolated()),
@@ -164,14 +166,14 @@ class AttachRule(Rule):
     """
 
     __slots__ = ("getattr_", "hook", "unresolved")
-    hook: Hook  # set by lazy_attach right after registering the rule
+    hook: "Hook"  # set by lazy_attach right after registering the rule
 
     def __init__(self, package_name: str, unresolved: set[str], getattr_: object) -> None:
         super().__init__(DECORATE, package_name, order=ORDER_ATTACH)
         self.unresolved = unresolved  # the package's pending names, shared with its __getattr__
         self.getattr_ = getattr_
 
-    def decorate(self, spec: ModuleSpec) -> ModuleSpec:
+    def decorate(self, spec: "ModuleSpec") -> "ModuleSpec":
         parent, _, child = spec.name.rpartition(".")
         if parent == self.key and child in self.unresolved:
             return wrap_loader(spec, lambda original: _AttachLoader(original, self, child))
@@ -179,12 +181,12 @@ class AttachRule(Rule):
 
 
 class _AttachLoader(WrappingLoader):
-    def __init__(self, original: object, rule: AttachRule, child: str) -> None:
+    def __init__(self, original: object, rule: "AttachRule", child: str) -> None:
         super().__init__(original)
         self.rule = rule
         self.child = child
 
-    def after(self, module: ModuleType) -> None:
+    def after(self, module: "ModuleType") -> None:
         package = sys.modules.get(self.rule.key or "")
         if (
             type(package) is ModuleType
@@ -227,7 +229,7 @@ class _Binding(ModuleType):
 _module_setattr = ModuleType.__setattr__
 
 
-def lazy_attach_stub(package_name: str, filename: str) -> Attach:
+def lazy_attach_stub(package_name: str, filename: str) -> "Attach":
     """Like :func:`lazy_attach`, reading what to attach from the package's ``.pyi`` stub.
 
     In ``pkg/__init__.py``: ``__getattr__, __dir__, __all__ = importcraft.lazy_attach_stub(__name__,
@@ -306,7 +308,7 @@ _SUPPORTED = (
 )
 
 
-def _own_submodule(node: ast.ImportFrom, package_name: str) -> str | None:
+def _own_submodule(node: "ast.ImportFrom", package_name: str) -> str | None:
     """The submodule (relative dotted name, "" for the package) a from-import reads, if own."""
     if node.level == 1:
         return node.module or ""
@@ -318,13 +320,13 @@ def _own_submodule(node: ast.ImportFrom, package_name: str) -> str | None:
     return None
 
 
-def _form(node: ast.AST) -> str:
+def _form(node: "ast.AST") -> str:
     import ast
 
     return f"`{ast.unparse(node)}`"
 
 
-def _is_all(node: ast.AST) -> bool:
+def _is_all(node: "ast.AST") -> bool:
     import ast
 
     return (
@@ -335,7 +337,7 @@ def _is_all(node: ast.AST) -> bool:
     )
 
 
-def _literal_names(value: ast.expr | None, where: str) -> list[str]:
+def _literal_names(value: "ast.expr | None", where: str) -> list[str]:
     import ast
 
     try:

@@ -17,7 +17,6 @@ one the import returns (its body runs once).
 
 from __future__ import annotations
 
-import os
 import sys
 
 # importlib's own classes and functions, from the modules every interpreter has loaded at
@@ -36,6 +35,7 @@ from ..core import _state
 from ..core._names import check_module_name
 from ..core._router import DECORATE, ORDER_LAZY, ROUTER, Rule, add_rules, ask_finder
 from ..core._wrapping import WrappingLoader, unwrap
+from . import eager
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -83,30 +83,6 @@ class _LazyModuleNotFoundError(LazyImportError, ModuleNotFoundError):
 
 # Returned by _resolve when waiting would deadlock: the caller sees the module as it is so far.
 _PARTIAL = object()
-
-
-_EAGER_VARIABLES = ("IMPORTCRAFT_EAGER", "EAGER_IMPORT")
-
-
-# The same names as os.environ keys them (bytes on POSIX, upper case on Windows).
-_EAGER_KEYS = tuple(os.environ.encodekey(var) for var in _EAGER_VARIABLES)
-
-
-def eager() -> bool:
-    """Whether ``IMPORTCRAFT_EAGER`` or ``EAGER_IMPORT`` asks for every lazy import to be eager.
-
-    Read at each call (a test or a program may set it at run time): any value but "" and "0".
-    Looked up in the dict behind ``os.environ``, which every change of ``os.environ`` updates:
-    ``os.environ.get`` of a missing name raises and catches a KeyError, which made this check
-    cost 6 µs, a tenth of a ``lazy_import``.
-    """
-    environ = os.environ
-    data = environ._data  # type: ignore[attr-defined]
-    for key in _EAGER_KEYS:
-        value = data.get(key)
-        if value is not None and environ.decodevalue(value) not in ("", "0"):
-            return True
-    return False
 
 
 class _Pending:

@@ -9,7 +9,7 @@ from types import ModuleType
 from ..core import _state
 from ..core._errors import ImportcraftWarning
 from ..core._names import check_module_name, resolve_reference
-from ..core._router import RESOLVE, ROUTER, Rule
+from ..core._router import RESOLVE, ROUTER, Rule, add_rules
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -293,15 +293,13 @@ def alias(
             ImportcraftWarning,
         )
 
-    def undo() -> None:
-        ROUTER.remove([rule])
-        _track(old, -1)
+    def track() -> Callable[[], None]:
+        _track(old, +1)
+        return lambda: _track(old, -1)
 
     with _state.LOCK:
         check_cycle()  # again: another thread may have added an alias while we warned
-        ROUTER.add([rule], description)
-        _track(old, +1)
-        return _state.register(description, undo)
+        return add_rules(description, [rule], also=track)
 
 
 class _Deprecated:

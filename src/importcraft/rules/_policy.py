@@ -13,13 +13,12 @@ import sys
 from ..core import _state
 from ..core._errors import ImportBlockedError, ImportcraftWarning
 from ..core._names import check_module_name, is_module_name
-from ..core._router import DECORATE, POLICY, ROUTER, Rule, add_rules
+from ..core._router import DECORATE, POLICY, Rule, add_rules
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from importlib.machinery import ModuleSpec
-    from types import ModuleType
 
 
 # What allow_only(stdlib=False) loads first, so that refusing the standard library never breaks
@@ -265,19 +264,19 @@ def block(*names: str, reason: str | None = None, evict: bool = False) -> _state
                 "them from sys.modules, or block before they are imported.",
                 ImportcraftWarning,
             )
-    evicted: dict[str, ModuleType] = {}
-    with _state.LOCK:
-        ROUTER.add(rules, description)
-        if evict:
-            for module_name in _imported_under(blocked):
-                evicted[module_name] = sys.modules.pop(module_name)
+    if not evict:
+        return add_rules(description, rules)
 
-        def undo() -> None:
-            ROUTER.remove(rules)
+    def evict_imported() -> Callable[[], None]:
+        evicted = {name: sys.modules.pop(name) for name in _imported_under(blocked)}
+
+        def put_back() -> None:
             for module_name, module in evicted.items():
                 sys.modules.setdefault(module_name, module)
 
-        return _state.register(description, undo)
+        return put_back
+
+    return add_rules(description, rules, also=evict_imported)
 
 
 def _imported_under(names: frozenset[str]) -> list[str]:

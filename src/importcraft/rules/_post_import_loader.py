@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ..core._loaders import WrappingLoader
+from ..core._wrapping import WrappingLoader
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
