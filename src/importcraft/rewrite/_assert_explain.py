@@ -23,9 +23,12 @@ A part whose stored value is the spec string itself was never evaluated (short-c
 
 from __future__ import annotations
 
+import sys
+
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from types import FrameType
     from typing import Any
 
     Spec = Any  # nested tuples, described above
@@ -35,12 +38,54 @@ _REPR_LIMIT = 1000  # pytest cuts at 240: a longer cut keeps both of its ends vi
 _NO_VALUE = object()
 
 
-def explain(spec_text: str, values: tuple[object, ...], message: object) -> AssertionError:
-    """The AssertionError of a failed assert (called by rewritten code, only on failure)."""
-    from ._assert_rewrite import spec_of
+class ExplainAssertion(AssertionError):
+    """What a rewritten assert raises: ``raise EXPLAIN``, or ``raise EXPLAIN(MSG)``, or, on a
+    line with several asserts, ``raise EXPLAIN(MSG, N)``; the bare class costs the cached code
+    least (no call, no arguments). Making it explains the assert that failed in the frame that
+    raises it.
 
-    spec = spec_of(spec_text)
-    state = _State(spec_text, values)
+    Python raises an instance of the class raised, so the error is of this subclass; it shows
+    and pickles as the builtin ``AssertionError`` (its name and module say so)."""
+
+    def __new__(cls, message: object = None, number: int | None = None) -> ExplainAssertion:
+        return super().__new__(cls, explain(sys._getframe(1), message, number))
+
+    def __init__(self, *args: object) -> None:
+        pass  # the message is set by __new__; BaseException.__init__ would replace it
+
+    def __reduce__(self) -> tuple[type[AssertionError], tuple[object, ...]]:
+        return AssertionError, self.args  # unpickled as the builtin AssertionError
+
+
+ExplainAssertion.__name__ = ExplainAssertion.__qualname__ = "AssertionError"
+ExplainAssertion.__module__ = "builtins"
+
+
+def explain(frame: FrameType, message: object, number: int | None) -> str:
+    """The message of the assert that failed in ``frame`` (only called on failure)."""
+    from ._assert_rewrite import TABLE_NAME, spec_of, value_name
+
+    code = frame.f_code
+    if number is not None:
+        key = f"#{number}"
+    else:
+        lasti = frame.f_lasti
+        line = next((n for start, end, n in code.co_lines() if start <= lasti < end), None)
+        key = str(line)
+    table = frame.f_globals.get(TABLE_NAME)
+    entry = _entry(table, key) if isinstance(table, str) else None
+    if entry is None:
+        raise RuntimeError(
+            f"importcraft: the assert that failed in {code.co_name} ({code.co_filename}, "
+            f"{key!r}) has no entry in the module's {TABLE_NAME}: a transformer after "
+            "AssertionRewriter moved its line, or the module's globals were replaced; put "
+            "AssertionRewriter last in the pipeline"
+        )
+    local_names, names, source = entry
+    local = frame.f_locals
+    values = tuple(local[value_name(n)] for n in names.split(",")) if names else ()
+    spec = spec_of(local_names, source)
+    state = _State(table, values)  # type: ignore[arg-type]
     inline, wheres = state.explain(spec)
     lines: list[str] = []
     if message is not None:
@@ -50,7 +95,23 @@ def explain(spec_text: str, values: tuple[object, ...], message: object) -> Asse
     if state.details:
         lines.append("")
         lines += ["  " + line if line else "" for line in state.details]
-    return AssertionError("\n".join(lines))
+    return "\n".join(lines)
+
+
+def _entry(table: str, key: str) -> tuple[str, str, str] | None:
+    """The entry of one assert in a module's table: (local names, value names, source).
+
+    An entry is ``key NUL local-names NUL value-names NUL length NUL source`` (the length of
+    the source, so that the source may hold any character)."""
+    at = 0
+    while at < len(table):
+        fields = table[at:].split("\0", 4)
+        length = int(fields[3])
+        start = at + sum(len(f) + 1 for f in fields[:4])
+        if fields[0] == key:
+            return fields[1], fields[2], table[start : start + length]
+        at = start + length
+    return None
 
 
 def _render(wheres: list[Where], level: int, lines: list[str]) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 
 EXPLAIN_NAME = "__importcraft_explain_assert__"
+TABLE_NAME = "__importcraft_asserts__"
 
 _BINOPS = {
     ast.Add: "+",
@@ -70,7 +71,28 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 def rewrite(tree: ast.Module) -> ast.Module:
     """Rewrite every ``assert`` of the module."""
-    result: ast.Module = _Visitor(_bound_names(tree.body)).visit(tree)
+    lines: dict[int, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert):
+            lines[node.lineno] = lines.get(node.lineno, 0) + 1
+    shared = frozenset(line for line, count in lines.items() if count > 1)
+    visitor = _Visitor(_bound_names(tree.body), shared)
+    result: ast.Module = visitor.visit(tree)
+    if visitor.entries:
+        table = "".join(visitor.entries)
+        for marker in visitor.markers:
+            marker.value = table
+        body = result.body
+        at = 0
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            at = 1  # the docstring stays first
+        while at < len(body) and isinstance(body[at], ast.ImportFrom):
+            if body[at].module != "__future__":  # type: ignore[attr-defined]
+                break
+            at += 1  # and so do __future__ imports
+        store = ast.Assign([ast.Name(TABLE_NAME, ast.Store())], ast.Constant(table))
+        guarded = ast.If(ast.Name("__debug__", ast.Load()), [store], [])
+        body.insert(at, _located(guarded, body[at]))  # type: ignore[arg-type]
     return result
 
 
@@ -117,8 +139,11 @@ def _bound_names(body: list[ast.stmt], arguments: ast.arguments | None = None) -
 
 
 class _Visitor(ast.NodeTransformer):
-    def __init__(self, module_names: frozenset[str]) -> None:
+    def __init__(self, module_names: frozenset[str], shared_lines: frozenset[int]) -> None:
         self.local_names = module_names
+        self.shared_lines = shared_lines  # lines with more than one assert
+        self.entries: list[str] = []  # the module's table, one entry per assert
+        self.markers: list[ast.Constant] = []  # to hold the table once it is complete
         self.stable: frozenset[str] = frozenset()
         self.in_function = False
 
@@ -150,24 +175,35 @@ class _Visitor(ast.NodeTransformer):
 
     def visit_Assert(self, node: ast.Assert) -> ast.AST:
         # The spec is rebuilt from the test's source when the assert fails (spec_of): the
-        # cached code then holds a short text per assert, not the whole description.
+        # module's table holds a short text per assert, not the whole description.
         source = ast.unparse(node.test)
         used = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
-        spec_text = f"{','.join(sorted(used & self.local_names))}\0{source}"
         walrus = [n.target for n in ast.walk(node.test) if isinstance(n, ast.NamedExpr)]
         rebound = {target.id for target in walrus}
         capture = _Capture(self.local_names, self.stable - rebound)
         test, _ = capture.part(node.test, conditional=False)
-        values = ast.Tuple([ast.Name(t, ast.Load()) for t in capture.values], ast.Load())
-        message = node.msg if node.msg is not None else ast.Constant(None)
-        explanation = ast.Call(
-            ast.Name(EXPLAIN_NAME, ast.Load()), [ast.Constant(spec_text), values, message], []
-        )
+        arguments: list[ast.expr] = [] if node.msg is None else [node.msg]
+        if node.lineno in self.shared_lines:  # the line does not tell which assert failed
+            key = f"#{len(self.entries)}"
+            arguments = [arguments[0] if arguments else ast.Constant(None)]
+            arguments.append(ast.Constant(len(self.entries)))
+        else:
+            key = str(node.lineno)
+        # A temporary by its number, a local by its name (no identifier starts with a digit).
+        temps = {name: str(number) for number, name in enumerate(capture.temps)}
+        values = ",".join(temps.get(name, name) for name in capture.values)
+        names = ",".join(sorted(used & self.local_names))
+        self.entries.append(f"{key}\0{names}\0{values}\0{len(source)}\0{source}")
+        explain: ast.expr = ast.Name(EXPLAIN_NAME, ast.Load())
+        if arguments:
+            explain = ast.Call(explain, arguments, [])
         body: list[ast.stmt] = []
         if capture.conditional:
             unset: list[ast.expr] = [ast.Name(t, ast.Store()) for t in capture.conditional]
-            body.append(ast.Assign(unset, ast.Constant(spec_text)))
-        body.append(ast.If(ast.UnaryOp(ast.Not(), test), [ast.Raise(explanation, None)], []))
+            marker = ast.Constant("")  # the module's table, once it is complete
+            self.markers.append(marker)
+            body.append(ast.Assign(unset, marker))
+        body.append(ast.If(ast.UnaryOp(ast.Not(), test), [ast.Raise(explain, None)], []))
         if capture.temps and not self.in_function:
             # A module's or class's namespace would keep the values: let go of them. (In a
             # function they go when it returns; clearing would cost every passing assert.)
@@ -177,12 +213,19 @@ class _Visitor(ast.NodeTransformer):
         return _located(guarded, node)
 
 
+TEMPORARY = "__importcraft_assert_{}__"
+
+
+def value_name(short: str) -> str:
+    """The variable a value is read from: its table entry names a temporary by its number."""
+    return TEMPORARY.format(short) if short.isdigit() else short
+
+
 Spec = tuple[object, ...]
 
 
-def spec_of(spec_text: str) -> Spec:
-    """The spec of a rewritten assert, from the text its code holds (see visit_Assert)."""
-    local_names, _, source = spec_text.partition("\0")
+def spec_of(local_names: str, source: str) -> Spec:
+    """The spec of a rewritten assert, from its entry in the module's table (see visit_Assert)."""
     test = ast.parse(source, mode="eval").body
     return _Capture(frozenset(local_names.split(",")), frozenset()).part(test, False)[1]
 
@@ -210,7 +253,7 @@ class _Capture:
         if isinstance(expr, ast.Name) and expr.id in self.stable and not conditional:
             self.values.append(expr.id)  # a fast local: storing it again would only cost
             return expr, index
-        name = f"__importcraft_assert_{len(self.temps)}__"
+        name = TEMPORARY.format(len(self.temps))
         self.values.append(name)
         self.temps.append(name)
         if conditional:
