@@ -1,10 +1,10 @@
 """The message of a failed assert rewritten by ``AssertionRewriter``.
 
-Loaded by every module the rewriter transformed, also from the cache: it imports nothing at
-module level (``ast``, ``difflib``, ``pprint`` are imported when an assert fails).
+Loaded by every module the rewriter transformed, also from the cache: it imports nothing
+but ``sys`` at module level (``ast``, ``difflib``, ``pprint`` are imported when an assert fails).
 
-The rewritten code holds one short text per assert: the local names its test uses, a NUL
-character (no user's string literal looks like this) and the test's source;
+A rewritten module holds one table (``_assert_rewrite``) with an entry per assert: the local
+names its test uses, the variables its values were stored in and the test's source;
 ``_assert_rewrite.spec_of`` turns that back into the spec, which describes the expression (``i``
 is the index of the part's value in the tuple of stored values, or None)::
 
@@ -18,7 +18,7 @@ is the index of the part's value in the tuple of stored values, or None)::
     ("bool", i, "and" | "or", (spec, ...))
     ("cmp", i, (spec, ...), (operator, ...))
 
-A part whose stored value is the spec string itself was never evaluated (short-circuited).
+A part whose stored value is the module's table itself was never evaluated (short-circuited).
 """
 
 from __future__ import annotations
@@ -138,7 +138,10 @@ class _State:
         return _NO_VALUE
 
     def ran(self, spec: Spec) -> bool:
-        return spec[0] == "c" or spec[1] is None or self.values[spec[1]] is not self.marker
+        """Whether a part ran: the first value stored while it ran is not the marker (the
+        value of an operand of ``and``/``or`` is stored only if none of its parts is)."""
+        index = _first(spec)
+        return index is None or self.values[index] is not self.marker
 
     def explain(self, spec: Spec) -> tuple[str, list[Where]]:
         """The inline text of a part and the "where" lines that explain it."""
@@ -217,6 +220,27 @@ class _State:
             left, right = _display(left_value), _display(right_value)
             self.details += details
         return f"{left} {operator} {right}", left_wheres + right_wheres
+
+
+def _first(spec: Spec) -> int | None:
+    """The index of the first value stored while a part ran (the smallest), or None."""
+    kind = spec[0]
+    if kind == "c":
+        return None
+    children: list[Spec] = []
+    if kind == "a":
+        children = [spec[2]]
+    elif kind == "call":
+        children = [spec[2], *(a[1] if a[0] == "*" else a for a in spec[3])]
+        children += [argument for _, argument in spec[4]]
+    elif kind == "b":
+        children = [spec[2], spec[4]]
+    elif kind == "u":
+        children = [spec[3]]
+    elif kind in ("bool", "cmp"):
+        children = list(spec[3] if kind == "bool" else spec[2])
+    indices = [i for i in (spec[1], *map(_first, children)) if i is not None]
+    return min(indices) if indices else None
 
 
 def _compute(spec: Spec, value_of: Callable[[Spec], object]) -> object:

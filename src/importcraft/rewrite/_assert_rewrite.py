@@ -3,20 +3,31 @@
 ``assert TEST, MSG`` becomes::
 
     if __debug__:
-        t2 = t3 = SPEC                  # only parts that may be skipped (and/or, a < b < c)
+        t2 = t3 = TABLE                 # only parts that may be skipped (and/or, a < b < c)
         if not TEST':                   # TEST with each part stored as it is computed (:=)
-            raise EXPLAIN(SPEC, (t0, t1, t2, t3), MSG)
+            raise EXPLAIN(MSG)          # without a message: raise EXPLAIN
 
-``SPEC`` is one short string constant: the test's source and the local names it uses, from
-which the explainer rebuilds the description (``spec_of``); the same object marks a part that
-was never evaluated, which no value of the user's can be. Nothing is read back after the fact
-(no ``locals()``, no second look at a global): the message is built from the values Python
-computed, in its order, once. The one exception costs nothing and changes nothing: a function's
-own variable that no nested scope mentions and the assert does not rebind (with ``:=``) is
-passed as itself instead of being stored again, as nothing can have changed it. Expressions of
-constants are not stored (the compiler folds them). Names the user can rebind (``locals``,
-``AssertionError``, ``bool``) are never used. The nodes made here have no column (the assert's
-line only): it keeps the line table of the cached code small.
+and the module starts (after its docstring and ``__future__`` imports) with
+``if __debug__: __importcraft_asserts__ = TABLE``. ``TABLE`` is one string constant for the
+whole module, shared by every function that uses it: per assert, the line it is on, the local
+names its test uses, the variables its values were stored in, in order, and the test's source,
+from which the explainer rebuilds the description (``spec_of``). Raising the bare class
+``EXPLAIN`` makes Python call it with no argument: the explainer then finds the assert by the
+line the raising frame is at, and reads the stored values from that frame's variables. On a
+line with several asserts the line does not tell which one failed: they raise
+``EXPLAIN(MSG, N)``, N naming the entry. The failure path of an assert is thus two instructions
+(three and its message's): what makes the cached code bigger than the plain ``.pyc`` is mostly
+the stores of the parts' values, which every passing assert runs too.
+
+``TABLE`` also marks a part that was never evaluated, which no value of the user's can be.
+Nothing is evaluated again after the fact: the values read are the ones Python computed, in
+its order, once, held in variables only the rewritten code writes. The one exception costs
+nothing and changes nothing: a function's own variable that no nested scope mentions and the
+assert does not rebind (with ``:=``) is read as itself instead of being stored again, as
+nothing can have changed it. Expressions of constants are not stored (the compiler folds them).
+Names the user can rebind (``locals``, ``AssertionError``, ``bool``) are never used. The nodes
+made here have no column (the assert's line only): it keeps the line table of the cached code
+small. A transformer that moves lines must therefore come before ``AssertionRewriter``.
 """
 
 from __future__ import annotations
@@ -263,17 +274,22 @@ class _Capture:
         return ast.copy_location(stored, expr), index
 
     def part(
-        self, node: ast.expr, conditional: bool, marked: bool = False
+        self, node: ast.expr, conditional: bool, marked: bool = False, operand: bool = False
     ) -> tuple[ast.expr, Spec]:
         """``node`` rebuilt to store its parts; ``marked``: its own value must be stored too
-        (it tells whether a part that may be skipped ran)."""
+        (it tells whether a part that may be skipped ran); ``operand``: it is an operand of
+        ``and``/``or``, whose value is never shown, so a part of it that was stored tells as
+        well (the first stored part runs whenever the operand does)."""
+        before = len(self.values)
         if isinstance(node, ast.BoolOp):
-            parts = [self.part(v, conditional or i > 0, i > 0) for i, v in enumerate(node.values)]
+            parts = [
+                self.part(v, conditional or i > 0, i > 0, operand=True)
+                for i, v in enumerate(node.values)
+            ]
             rebuilt: ast.expr = ast.BoolOp(node.op, [p for p, _ in parts])
             word = "and" if isinstance(node.op, ast.And) else "or"
-            return self._maybe(
-                rebuilt, ("bool", word, tuple(s for _, s in parts)), conditional, marked
-            )
+            spec: Spec = ("bool", word, tuple(s for _, s in parts))
+            return self._maybe(rebuilt, spec, conditional, marked, operand, before)
         if isinstance(node, ast.Compare):
             left = self.part(node.left, conditional)
             rest = [
@@ -282,7 +298,8 @@ class _Capture:
             rebuilt = ast.Compare(left[0], node.ops, [p for p, _ in rest])
             operators = tuple(_COMPARE[type(op)] for op in node.ops)
             specs = (left[1], *(s for _, s in rest))
-            return self._maybe(rebuilt, ("cmp", specs, operators), conditional, marked)
+            spec = ("cmp", specs, operators)
+            return self._maybe(rebuilt, spec, conditional, marked, operand, before)
         if not marked and _constant(node):
             return node, self._constant_spec(node)
         if isinstance(node, ast.UnaryOp):
@@ -341,9 +358,15 @@ class _Capture:
         return ("c", node.value)  # type: ignore[attr-defined]
 
     def _maybe(
-        self, rebuilt: ast.expr, spec: Spec, conditional: bool, marked: bool
+        self,
+        rebuilt: ast.expr,
+        spec: Spec,
+        conditional: bool,
+        marked: bool,
+        operand: bool,
+        before: int,
     ) -> tuple[ast.expr, Spec]:
-        if not marked:
+        if not marked or (operand and len(self.values) > before):
             return rebuilt, (*spec[:1], None, *spec[1:])
         stored, index = self.store(rebuilt, conditional)
         return stored, (*spec[:1], index, *spec[1:])
