@@ -274,22 +274,22 @@ class _Capture:
         return ast.copy_location(stored, expr), index
 
     def part(
-        self, node: ast.expr, conditional: bool, marked: bool = False, operand: bool = False
+        self, node: ast.expr, conditional: bool, marked: bool = False, in_bool: bool = False
     ) -> tuple[ast.expr, Spec]:
         """``node`` rebuilt to store its parts; ``marked``: its own value must be stored too
-        (it tells whether a part that may be skipped ran); ``operand``: it is an operand of
+        (it tells whether a part that may be skipped ran); ``in_bool``: it is an operand of
         ``and``/``or``, whose value is never shown, so a part of it that was stored tells as
         well (the first stored part runs whenever the operand does)."""
         before = len(self.values)
         if isinstance(node, ast.BoolOp):
             parts = [
-                self.part(v, conditional or i > 0, i > 0, operand=True)
+                self.part(v, conditional or i > 0, i > 0, in_bool=True)
                 for i, v in enumerate(node.values)
             ]
             rebuilt: ast.expr = ast.BoolOp(node.op, [p for p, _ in parts])
             word = "and" if isinstance(node.op, ast.And) else "or"
             spec: Spec = ("bool", word, tuple(s for _, s in parts))
-            return self._maybe(rebuilt, spec, conditional, marked, operand, before)
+            return self._maybe(rebuilt, spec, conditional, marked, in_bool, before)
         if isinstance(node, ast.Compare):
             left = self.part(node.left, conditional)
             rest = [
@@ -299,7 +299,7 @@ class _Capture:
             operators = tuple(_COMPARE[type(op)] for op in node.ops)
             specs = (left[1], *(s for _, s in rest))
             spec = ("cmp", specs, operators)
-            return self._maybe(rebuilt, spec, conditional, marked, operand, before)
+            return self._maybe(rebuilt, spec, conditional, marked, in_bool, before)
         if not marked and _constant(node):
             return node, self._constant_spec(node)
         if isinstance(node, ast.UnaryOp):
@@ -363,10 +363,10 @@ class _Capture:
         spec: Spec,
         conditional: bool,
         marked: bool,
-        operand: bool,
+        in_bool: bool,
         before: int,
     ) -> tuple[ast.expr, Spec]:
-        if not marked or (operand and len(self.values) > before):
+        if not marked or (in_bool and len(self.values) > before):
             return rebuilt, (*spec[:1], None, *spec[1:])
         stored, index = self.store(rebuilt, conditional)
         return stored, (*spec[:1], index, *spec[1:])
