@@ -63,7 +63,7 @@ ExplainAssertion.__module__ = "builtins"
 
 def explain(frame: FrameType, message: object, number: int | None) -> str:
     """The message of the assert that failed in ``frame`` (only called on failure)."""
-    from ._assert_rewrite import TABLE_NAME, spec_of, value_name
+    from ._assert_rewrite import TABLE_NAME, spec_of
 
     code = frame.f_code
     if number is not None:
@@ -81,10 +81,9 @@ def explain(frame: FrameType, message: object, number: int | None) -> str:
             "AssertionRewriter moved its line, or the module's globals were replaced; put "
             "AssertionRewriter last in the pipeline"
         )
-    local_names, names, source = entry
+    spec, names = spec_of(*entry)
     local = frame.f_locals
-    values = tuple(local[value_name(n)] for n in names.split(",")) if names else ()
-    spec = spec_of(local_names, source)
+    values = tuple(local[name] for name in names)
     state = _State(table, values)  # type: ignore[arg-type]
     inline, wheres = state.explain(spec)
     lines: list[str] = []
@@ -98,19 +97,20 @@ def explain(frame: FrameType, message: object, number: int | None) -> str:
     return "\n".join(lines)
 
 
-def _entry(table: str, key: str) -> tuple[str, str, str] | None:
-    """The entry of one assert in a module's table: (local names, value names, source).
+def _entry(table: str, key: str) -> tuple[str, str] | None:
+    """The entry of one assert in a module's table: (local names, source).
 
-    An entry is ``key NUL local-names NUL value-names NUL length NUL source`` (the length of
-    the source, so that the source may hold any character)."""
+    An entry is ``key NUL local-names NUL length NUL source`` (the length of the source, so
+    that the source may hold any character)."""
     at = 0
     while at < len(table):
-        fields = table[at:].split("\0", 4)
-        length = int(fields[3])
-        start = at + sum(len(f) + 1 for f in fields[:4])
-        if fields[0] == key:
-            return fields[1], fields[2], table[start : start + length]
-        at = start + length
+        names = table.index("\0", at) + 1
+        size = table.index("\0", names) + 1
+        start = table.index("\0", size) + 1
+        end = start + int(table[size : start - 1])
+        if table[at : names - 1] == key:
+            return table[names : size - 1], table[start:end]
+        at = end
     return None
 
 

@@ -191,7 +191,8 @@ class _Visitor(ast.NodeTransformer):
         used = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
         walrus = [n.target for n in ast.walk(node.test) if isinstance(n, ast.NamedExpr)]
         rebound = {target.id for target in walrus}
-        capture = _Capture(self.local_names, self.stable - rebound)
+        stable = self.stable - rebound
+        capture = _Capture(self.local_names, stable)
         test, _ = capture.part(node.test, conditional=False)
         arguments: list[ast.expr] = [] if node.msg is None else [node.msg]
         if node.lineno in self.shared_lines:  # the line does not tell which assert failed
@@ -200,11 +201,10 @@ class _Visitor(ast.NodeTransformer):
             arguments.append(ast.Constant(len(self.entries)))
         else:
             key = str(node.lineno)
-        # A temporary by its number, a local by its name (no identifier starts with a digit).
-        temps = {name: str(number) for number, name in enumerate(capture.temps)}
-        values = ",".join(temps.get(name, name) for name in capture.values)
-        names = ",".join(sorted(used & self.local_names))
-        self.entries.append(f"{key}\0{names}\0{values}\0{len(source)}\0{source}")
+        # The local names the test uses, "=" before those read as themselves: from them and
+        # the source, spec_of makes the same capture again, and so knows each value's variable.
+        names = ",".join(("=" if n in stable else "") + n for n in sorted(used & self.local_names))
+        self.entries.append(f"{key}\0{names}\0{len(source)}\0{source}")
         explain: ast.expr = ast.Name(EXPLAIN_NAME, ast.Load())
         if arguments:
             explain = ast.Call(explain, arguments, [])
@@ -227,18 +227,18 @@ class _Visitor(ast.NodeTransformer):
 TEMPORARY = "__importcraft_assert_{}__"
 
 
-def value_name(short: str) -> str:
-    """The variable a value is read from: its table entry names a temporary by its number."""
-    return TEMPORARY.format(short) if short.isdigit() else short
-
-
 Spec = tuple[object, ...]
 
 
-def spec_of(local_names: str, source: str) -> Spec:
-    """The spec of a rewritten assert, from its entry in the module's table (see visit_Assert)."""
+def spec_of(names: str, source: str) -> tuple[Spec, list[str]]:
+    """The spec of a rewritten assert and the variables its values are in, in order, from its
+    entry in the module's table (see visit_Assert)."""
     test = ast.parse(source, mode="eval").body
-    return _Capture(frozenset(local_names.split(",")), frozenset()).part(test, False)[1]
+    local_names = [name.lstrip("=") for name in names.split(",")]
+    stable = [name[1:] for name in names.split(",") if name.startswith("=")]
+    capture = _Capture(frozenset(local_names), frozenset(stable))
+    spec = capture.part(test, False)[1]
+    return spec, capture.values
 
 
 def _names_in_nested_scopes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
