@@ -10,7 +10,8 @@ is the index of the part's value in the tuple of stored values, or None)::
 
     ("c", literal)                      a constant
     ("v", i)                            any other expression, shown as its repr
-    ("n", i, name, is_local)            a name (or the target of :=)
+    ("n", i, name, is_local)            a name (or the target of :=); i is None for a
+                                        global or builtin that was called (shown by name)
     ("a", i, value_spec, attribute)     value.attribute
     ("call", i, func_spec, (arg_spec | ("*", spec), ...), ((keyword | None, spec), ...))
     ("b", i, left_spec, operator, right_spec)
@@ -151,6 +152,8 @@ class _State:
         if kind == "v":
             return _display(self.value(spec)), []
         if kind == "n":
+            if spec[1] is None:  # a global or builtin that was called: shown by its name
+                return str(spec[2]), []
             value = self.value(spec)
             return (_display(value) if spec[3] or _shown_by_value(value) else str(spec[2])), []
         if kind == "a":

@@ -322,7 +322,15 @@ class _Capture:
             stored, index = self.store(ast.Attribute(value, node.attr, ast.Load()), conditional)
             return stored, ("a", index, value_spec, node.attr)
         if isinstance(node, ast.Call):
-            func, func_spec = self.part(node.func, conditional)
+            called = node.func
+            func: ast.expr
+            func_spec: Spec
+            if isinstance(called, ast.Name) and called.id not in self.local_names:
+                # A global or builtin that was called is callable, so it is shown by its name
+                # (see _shown_by_value): its value need not be stored.
+                func, func_spec = called, ("n", None, called.id, False)
+            else:
+                func, func_spec = self.part(called, conditional)
             args: list[ast.expr] = []
             arg_specs: list[object] = []
             for arg in node.args:
