@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import importlib
+import pickle
 import sys
 import traceback
 from typing import Any
@@ -487,3 +489,65 @@ def test_what_show_prints_is_valid_python(tree: Any, transformer: str) -> None:
     assert result.returncode == 0, result.stderr
     assert "__importcraft_" in result.stdout
     compile(result.stdout, "shown", "exec")  # raises SyntaxError if it is not Python
+
+
+SHARED_LINES = """\
+import pickle
+
+def two(a, b):
+    assert a == 1; assert b == 2, "b"
+
+def in_finally(x):
+    try:
+        pass
+    finally:
+        assert x == 1
+
+def in_loop(values):
+    for value in values:
+        assert value < 2 or value > 5
+"""
+
+
+def test_each_assert_on_a_shared_line_explains_itself(tree: Any) -> None:
+    sys.path.insert(0, str(tree({"shared.py": SHARED_LINES})))
+    importcraft.transform("shared", AssertionRewriter())
+    module = importlib.import_module("shared")
+    assert failure(lambda: module.two(0, 2)) == "assert 0 == 1"
+    assert failure(lambda: module.two(1, 3)) == "b\nassert 3 == 2"
+    # The compiler copies a finally block (one copy per way out): both copies explain it.
+    assert failure(lambda: module.in_finally(2)) == "assert 2 == 1"
+    # A part skipped this time is not shown with the value an earlier round stored.
+    assert failure(lambda: module.in_loop([6, 3])) == "assert (3 < 2 or 3 > 5)"
+
+
+def test_the_error_is_an_assertion_error_as_shown_and_pickled(checks: Any) -> None:
+    with pytest.raises(AssertionError) as info:
+        checks.call_fail()
+    error = info.value
+    assert type(error).__name__ == "AssertionError"
+    assert repr(error) == "AssertionError('assert 5 == 6\\n  where 5 = add(2, 3)')"
+    assert "".join(traceback.format_exception_only(error)).startswith("AssertionError: assert 5")
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is AssertionError
+    assert again.args == error.args
+
+
+def test_a_transformer_that_moves_the_asserts_afterwards_is_named(tree: Any) -> None:
+    def move(module: ast.Module, info: Any) -> ast.Module:
+        return ast.increment_lineno(module, 100)
+
+    sys.path.insert(0, str(tree({"moved.py": "def f(x):\n    assert x == 1\n"})))
+    importcraft.transform("moved", AssertionRewriter(), move, cache=False)
+    module = importlib.import_module("moved")
+    with pytest.raises(RuntimeError, match="put AssertionRewriter last"):
+        module.f(2)
+
+
+def test_module_and_class_level_failures_are_explained(tree: Any) -> None:
+    source = "X = [1]\nclass K:\n    Y = 2\n    assert Y == X[0] + 2, 'in K'\n"
+    sys.path.insert(0, str(tree({"failing_top.py": source})))
+    importcraft.transform("failing_top", AssertionRewriter())
+    with pytest.raises(AssertionError) as info:
+        importlib.import_module("failing_top")
+    assert str(info.value) == "in K\nassert 2 == (1 + 2)"

@@ -253,12 +253,12 @@ class AssertionRewriter:
         importcraft.transform("tests", AssertionRewriter())
     """
 
-    cache_key = "AssertionRewriter-5"
+    cache_key = "AssertionRewriter-6"
 
     def module_globals(self) -> dict[str, object]:
-        from .rewrite._assert_explain import explain
+        from .rewrite._assert_explain import ExplainAssertion
 
-        return {"__importcraft_explain_assert__": explain}
+        return {"__importcraft_explain_assert__": ExplainAssertion}
 
     def __call__(self, tree: ast.Module, info: TransformInfo) -> ast.Module:
         from .rewrite._assert_rewrite import rewrite

@@ -1,16 +1,17 @@
 """The message of a failed assert rewritten by ``AssertionRewriter``.
 
-Loaded by every module the rewriter transformed, also from the cache: it imports nothing at
-module level (``ast``, ``difflib``, ``pprint`` are imported when an assert fails).
+Loaded by every module the rewriter transformed, also from the cache: it imports nothing
+but ``sys`` at module level (``ast``, ``difflib``, ``pprint`` are imported when an assert fails).
 
-The rewritten code holds one short text per assert: the local names its test uses, a NUL
-character (no user's string literal looks like this) and the test's source;
+A rewritten module holds one table (``_assert_rewrite``) with an entry per assert: the local
+names its test uses, the variables its values were stored in and the test's source;
 ``_assert_rewrite.spec_of`` turns that back into the spec, which describes the expression (``i``
 is the index of the part's value in the tuple of stored values, or None)::
 
     ("c", literal)                      a constant
     ("v", i)                            any other expression, shown as its repr
-    ("n", i, name, is_local)            a name (or the target of :=)
+    ("n", i, name, is_local)            a name (or the target of :=); i is None for a
+                                        global or builtin that was called (shown by name)
     ("a", i, value_spec, attribute)     value.attribute
     ("call", i, func_spec, (arg_spec | ("*", spec), ...), ((keyword | None, spec), ...))
     ("b", i, left_spec, operator, right_spec)
@@ -18,14 +19,17 @@ is the index of the part's value in the tuple of stored values, or None)::
     ("bool", i, "and" | "or", (spec, ...))
     ("cmp", i, (spec, ...), (operator, ...))
 
-A part whose stored value is the spec string itself was never evaluated (short-circuited).
+A part whose stored value is the module's table itself was never evaluated (short-circuited).
 """
 
 from __future__ import annotations
 
+import sys
+
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
+    from types import FrameType
     from typing import Any
 
     Spec = Any  # nested tuples, described above
@@ -35,12 +39,53 @@ _REPR_LIMIT = 1000  # pytest cuts at 240: a longer cut keeps both of its ends vi
 _NO_VALUE = object()
 
 
-def explain(spec_text: str, values: tuple[object, ...], message: object) -> AssertionError:
-    """The AssertionError of a failed assert (called by rewritten code, only on failure)."""
-    from ._assert_rewrite import spec_of
+class ExplainAssertion(AssertionError):
+    """What a rewritten assert raises: ``raise EXPLAIN``, or ``raise EXPLAIN(MSG)``, or, on a
+    line with several asserts, ``raise EXPLAIN(MSG, N)``; the bare class costs the cached code
+    least (no call, no arguments). Making it explains the assert that failed in the frame that
+    raises it.
 
-    spec = spec_of(spec_text)
-    state = _State(spec_text, values)
+    Python raises an instance of the class raised, so the error is of this subclass; it shows
+    and pickles as the builtin ``AssertionError`` (its name and module say so)."""
+
+    def __new__(cls, message: object = None, number: int | None = None) -> ExplainAssertion:
+        return super().__new__(cls, explain(sys._getframe(1), message, number))
+
+    def __init__(self, *args: object) -> None:
+        pass  # the message is set by __new__; BaseException.__init__ would replace it
+
+    def __reduce__(self) -> tuple[type[AssertionError], tuple[object, ...]]:
+        return AssertionError, self.args  # unpickled as the builtin AssertionError
+
+
+ExplainAssertion.__name__ = ExplainAssertion.__qualname__ = "AssertionError"
+ExplainAssertion.__module__ = "builtins"
+
+
+def explain(frame: FrameType, message: object, number: int | None) -> str:
+    """The message of the assert that failed in ``frame`` (only called on failure)."""
+    from ._assert_rewrite import TABLE_NAME, spec_of
+
+    code = frame.f_code
+    if number is not None:
+        key = f"#{number}"
+    else:
+        lasti = frame.f_lasti
+        line = next((n for start, end, n in code.co_lines() if start <= lasti < end), None)
+        key = str(line)
+    table = frame.f_globals.get(TABLE_NAME)
+    entry = _entry(table, key) if isinstance(table, str) else None
+    if entry is None:
+        raise RuntimeError(
+            f"importcraft: the assert that failed in {code.co_name} ({code.co_filename}, "
+            f"{key!r}) has no entry in the module's {TABLE_NAME}: a transformer after "
+            "AssertionRewriter moved its line, or the module's globals were replaced; put "
+            "AssertionRewriter last in the pipeline"
+        )
+    spec, names = spec_of(*entry)
+    local = frame.f_locals
+    values = tuple(local[name] for name in names)
+    state = _State(table, values)  # type: ignore[arg-type]
     inline, wheres = state.explain(spec)
     lines: list[str] = []
     if message is not None:
@@ -50,7 +95,24 @@ def explain(spec_text: str, values: tuple[object, ...], message: object) -> Asse
     if state.details:
         lines.append("")
         lines += ["  " + line if line else "" for line in state.details]
-    return AssertionError("\n".join(lines))
+    return "\n".join(lines)
+
+
+def _entry(table: str, key: str) -> tuple[str, str] | None:
+    """The entry of one assert in a module's table: (local names, source).
+
+    An entry is ``key NUL local-names NUL length NUL source`` (the length of the source, so
+    that the source may hold any character)."""
+    at = 0
+    while at < len(table):
+        names = table.index("\0", at) + 1
+        size = table.index("\0", names) + 1
+        start = table.index("\0", size) + 1
+        end = start + int(table[size : start - 1])
+        if table[at : names - 1] == key:
+            return table[names : size - 1], table[start:end]
+        at = end
+    return None
 
 
 def _render(wheres: list[Where], level: int, lines: list[str]) -> None:
@@ -77,7 +139,10 @@ class _State:
         return _NO_VALUE
 
     def ran(self, spec: Spec) -> bool:
-        return spec[0] == "c" or spec[1] is None or self.values[spec[1]] is not self.marker
+        """Whether a part ran: the first value stored while it ran is not the marker (the
+        value of an operand of ``and``/``or`` is stored only if none of its parts is)."""
+        index = _first(spec)
+        return index is None or self.values[index] is not self.marker
 
     def explain(self, spec: Spec) -> tuple[str, list[Where]]:
         """The inline text of a part and the "where" lines that explain it."""
@@ -87,6 +152,8 @@ class _State:
         if kind == "v":
             return _display(self.value(spec)), []
         if kind == "n":
+            if spec[1] is None:  # a global or builtin that was called: shown by its name
+                return str(spec[2]), []
             value = self.value(spec)
             return (_display(value) if spec[3] or _shown_by_value(value) else str(spec[2])), []
         if kind == "a":
@@ -156,6 +223,27 @@ class _State:
             left, right = _display(left_value), _display(right_value)
             self.details += details
         return f"{left} {operator} {right}", left_wheres + right_wheres
+
+
+def _first(spec: Spec) -> int | None:
+    """The index of the first value stored while a part ran (the smallest), or None."""
+    kind = spec[0]
+    if kind == "c":
+        return None
+    children: list[Spec] = []
+    if kind == "a":
+        children = [spec[2]]
+    elif kind == "call":
+        children = [spec[2], *(a[1] if a[0] == "*" else a for a in spec[3])]
+        children += [argument for _, argument in spec[4]]
+    elif kind == "b":
+        children = [spec[2], spec[4]]
+    elif kind == "u":
+        children = [spec[3]]
+    elif kind in ("bool", "cmp"):
+        children = list(spec[3] if kind == "bool" else spec[2])
+    indices = [i for i in (spec[1], *map(_first, children)) if i is not None]
+    return min(indices) if indices else None
 
 
 def _compute(spec: Spec, value_of: Callable[[Spec], object]) -> object:

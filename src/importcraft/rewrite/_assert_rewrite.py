@@ -3,20 +3,31 @@
 ``assert TEST, MSG`` becomes::
 
     if __debug__:
-        t2 = t3 = SPEC                  # only parts that may be skipped (and/or, a < b < c)
+        t2 = t3 = TABLE                 # only parts that may be skipped (and/or, a < b < c)
         if not TEST':                   # TEST with each part stored as it is computed (:=)
-            raise EXPLAIN(SPEC, (t0, t1, t2, t3), MSG)
+            raise EXPLAIN(MSG)          # without a message: raise EXPLAIN
 
-``SPEC`` is one short string constant: the test's source and the local names it uses, from
-which the explainer rebuilds the description (``spec_of``); the same object marks a part that
-was never evaluated, which no value of the user's can be. Nothing is read back after the fact
-(no ``locals()``, no second look at a global): the message is built from the values Python
-computed, in its order, once. The one exception costs nothing and changes nothing: a function's
-own variable that no nested scope mentions and the assert does not rebind (with ``:=``) is
-passed as itself instead of being stored again, as nothing can have changed it. Expressions of
-constants are not stored (the compiler folds them). Names the user can rebind (``locals``,
-``AssertionError``, ``bool``) are never used. The nodes made here have no column (the assert's
-line only): it keeps the line table of the cached code small.
+and the module starts (after its docstring and ``__future__`` imports) with
+``if __debug__: __importcraft_asserts__ = TABLE``. ``TABLE`` is one string constant for the
+whole module, shared by every function that uses it: per assert, the line it is on, the local
+names its test uses, the variables its values were stored in, in order, and the test's source,
+from which the explainer rebuilds the description (``spec_of``). Raising the bare class
+``EXPLAIN`` makes Python call it with no argument: the explainer then finds the assert by the
+line the raising frame is at, and reads the stored values from that frame's variables. On a
+line with several asserts the line does not tell which one failed: they raise
+``EXPLAIN(MSG, N)``, N naming the entry. The failure path of an assert is thus two instructions
+(three and its message's): what makes the cached code bigger than the plain ``.pyc`` is mostly
+the stores of the parts' values, which every passing assert runs too.
+
+``TABLE`` also marks a part that was never evaluated, which no value of the user's can be.
+Nothing is evaluated again after the fact: the values read are the ones Python computed, in
+its order, once, held in variables only the rewritten code writes. The one exception costs
+nothing and changes nothing: a function's own variable that no nested scope mentions and the
+assert does not rebind (with ``:=``) is read as itself instead of being stored again, as
+nothing can have changed it. Expressions of constants are not stored (the compiler folds them).
+Names the user can rebind (``locals``, ``AssertionError``, ``bool``) are never used. The nodes
+made here have no column (the assert's line only): it keeps the line table of the cached code
+small. A transformer that moves lines must therefore come before ``AssertionRewriter``.
 """
 
 from __future__ import annotations
@@ -24,6 +35,7 @@ from __future__ import annotations
 import ast
 
 EXPLAIN_NAME = "__importcraft_explain_assert__"
+TABLE_NAME = "__importcraft_asserts__"
 
 _BINOPS = {
     ast.Add: "+",
@@ -70,7 +82,28 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 def rewrite(tree: ast.Module) -> ast.Module:
     """Rewrite every ``assert`` of the module."""
-    result: ast.Module = _Visitor(_bound_names(tree.body)).visit(tree)
+    lines: dict[int, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assert):
+            lines[node.lineno] = lines.get(node.lineno, 0) + 1
+    shared = frozenset(line for line, count in lines.items() if count > 1)
+    visitor = _Visitor(_bound_names(tree.body), shared)
+    result: ast.Module = visitor.visit(tree)
+    if visitor.entries:
+        table = "".join(visitor.entries)
+        for marker in visitor.markers:
+            marker.value = table
+        body = result.body
+        at = 0
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            at = 1  # the docstring stays first
+        while at < len(body) and isinstance(body[at], ast.ImportFrom):
+            if body[at].module != "__future__":  # type: ignore[attr-defined]
+                break
+            at += 1  # and so do __future__ imports
+        store = ast.Assign([ast.Name(TABLE_NAME, ast.Store())], ast.Constant(table))
+        guarded = ast.If(ast.Name("__debug__", ast.Load()), [store], [])
+        body.insert(at, _located(guarded, body[at]))  # type: ignore[arg-type]
     return result
 
 
@@ -117,8 +150,11 @@ def _bound_names(body: list[ast.stmt], arguments: ast.arguments | None = None) -
 
 
 class _Visitor(ast.NodeTransformer):
-    def __init__(self, module_names: frozenset[str]) -> None:
+    def __init__(self, module_names: frozenset[str], shared_lines: frozenset[int]) -> None:
         self.local_names = module_names
+        self.shared_lines = shared_lines  # lines with more than one assert
+        self.entries: list[str] = []  # the module's table, one entry per assert
+        self.markers: list[ast.Constant] = []  # to hold the table once it is complete
         self.stable: frozenset[str] = frozenset()
         self.in_function = False
 
@@ -150,24 +186,35 @@ class _Visitor(ast.NodeTransformer):
 
     def visit_Assert(self, node: ast.Assert) -> ast.AST:
         # The spec is rebuilt from the test's source when the assert fails (spec_of): the
-        # cached code then holds a short text per assert, not the whole description.
+        # module's table holds a short text per assert, not the whole description.
         source = ast.unparse(node.test)
         used = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)}
-        spec_text = f"{','.join(sorted(used & self.local_names))}\0{source}"
         walrus = [n.target for n in ast.walk(node.test) if isinstance(n, ast.NamedExpr)]
         rebound = {target.id for target in walrus}
-        capture = _Capture(self.local_names, self.stable - rebound)
+        stable = self.stable - rebound
+        capture = _Capture(self.local_names, stable)
         test, _ = capture.part(node.test, conditional=False)
-        values = ast.Tuple([ast.Name(t, ast.Load()) for t in capture.values], ast.Load())
-        message = node.msg if node.msg is not None else ast.Constant(None)
-        explanation = ast.Call(
-            ast.Name(EXPLAIN_NAME, ast.Load()), [ast.Constant(spec_text), values, message], []
-        )
+        arguments: list[ast.expr] = [] if node.msg is None else [node.msg]
+        if node.lineno in self.shared_lines:  # the line does not tell which assert failed
+            key = f"#{len(self.entries)}"
+            arguments = [arguments[0] if arguments else ast.Constant(None)]
+            arguments.append(ast.Constant(len(self.entries)))
+        else:
+            key = str(node.lineno)
+        # The local names the test uses, "=" before those read as themselves: from them and
+        # the source, spec_of makes the same capture again, and so knows each value's variable.
+        names = ",".join(("=" if n in stable else "") + n for n in sorted(used & self.local_names))
+        self.entries.append(f"{key}\0{names}\0{len(source)}\0{source}")
+        explain: ast.expr = ast.Name(EXPLAIN_NAME, ast.Load())
+        if arguments:
+            explain = ast.Call(explain, arguments, [])
         body: list[ast.stmt] = []
         if capture.conditional:
             unset: list[ast.expr] = [ast.Name(t, ast.Store()) for t in capture.conditional]
-            body.append(ast.Assign(unset, ast.Constant(spec_text)))
-        body.append(ast.If(ast.UnaryOp(ast.Not(), test), [ast.Raise(explanation, None)], []))
+            marker = ast.Constant("")  # the module's table, once it is complete
+            self.markers.append(marker)
+            body.append(ast.Assign(unset, marker))
+        body.append(ast.If(ast.UnaryOp(ast.Not(), test), [ast.Raise(explain, None)], []))
         if capture.temps and not self.in_function:
             # A module's or class's namespace would keep the values: let go of them. (In a
             # function they go when it returns; clearing would cost every passing assert.)
@@ -177,14 +224,21 @@ class _Visitor(ast.NodeTransformer):
         return _located(guarded, node)
 
 
+TEMPORARY = "__importcraft_assert_{}__"
+
+
 Spec = tuple[object, ...]
 
 
-def spec_of(spec_text: str) -> Spec:
-    """The spec of a rewritten assert, from the text its code holds (see visit_Assert)."""
-    local_names, _, source = spec_text.partition("\0")
+def spec_of(names: str, source: str) -> tuple[Spec, list[str]]:
+    """The spec of a rewritten assert and the variables its values are in, in order, from its
+    entry in the module's table (see visit_Assert)."""
     test = ast.parse(source, mode="eval").body
-    return _Capture(frozenset(local_names.split(",")), frozenset()).part(test, False)[1]
+    local_names = [name.lstrip("=") for name in names.split(",")]
+    stable = [name[1:] for name in names.split(",") if name.startswith("=")]
+    capture = _Capture(frozenset(local_names), frozenset(stable))
+    spec = capture.part(test, False)[1]
+    return spec, capture.values
 
 
 def _names_in_nested_scopes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
@@ -210,7 +264,7 @@ class _Capture:
         if isinstance(expr, ast.Name) and expr.id in self.stable and not conditional:
             self.values.append(expr.id)  # a fast local: storing it again would only cost
             return expr, index
-        name = f"__importcraft_assert_{len(self.temps)}__"
+        name = TEMPORARY.format(len(self.temps))
         self.values.append(name)
         self.temps.append(name)
         if conditional:
@@ -220,17 +274,22 @@ class _Capture:
         return ast.copy_location(stored, expr), index
 
     def part(
-        self, node: ast.expr, conditional: bool, marked: bool = False
+        self, node: ast.expr, conditional: bool, marked: bool = False, in_bool: bool = False
     ) -> tuple[ast.expr, Spec]:
         """``node`` rebuilt to store its parts; ``marked``: its own value must be stored too
-        (it tells whether a part that may be skipped ran)."""
+        (it tells whether a part that may be skipped ran); ``in_bool``: it is an operand of
+        ``and``/``or``, whose value is never shown, so a part of it that was stored tells as
+        well (the first stored part runs whenever the operand does)."""
+        before = len(self.values)
         if isinstance(node, ast.BoolOp):
-            parts = [self.part(v, conditional or i > 0, i > 0) for i, v in enumerate(node.values)]
+            parts = [
+                self.part(v, conditional or i > 0, i > 0, in_bool=True)
+                for i, v in enumerate(node.values)
+            ]
             rebuilt: ast.expr = ast.BoolOp(node.op, [p for p, _ in parts])
             word = "and" if isinstance(node.op, ast.And) else "or"
-            return self._maybe(
-                rebuilt, ("bool", word, tuple(s for _, s in parts)), conditional, marked
-            )
+            spec: Spec = ("bool", word, tuple(s for _, s in parts))
+            return self._maybe(rebuilt, spec, conditional, marked, in_bool, before)
         if isinstance(node, ast.Compare):
             left = self.part(node.left, conditional)
             rest = [
@@ -239,7 +298,8 @@ class _Capture:
             rebuilt = ast.Compare(left[0], node.ops, [p for p, _ in rest])
             operators = tuple(_COMPARE[type(op)] for op in node.ops)
             specs = (left[1], *(s for _, s in rest))
-            return self._maybe(rebuilt, ("cmp", specs, operators), conditional, marked)
+            spec = ("cmp", specs, operators)
+            return self._maybe(rebuilt, spec, conditional, marked, in_bool, before)
         if not marked and _constant(node):
             return node, self._constant_spec(node)
         if isinstance(node, ast.UnaryOp):
@@ -262,7 +322,15 @@ class _Capture:
             stored, index = self.store(ast.Attribute(value, node.attr, ast.Load()), conditional)
             return stored, ("a", index, value_spec, node.attr)
         if isinstance(node, ast.Call):
-            func, func_spec = self.part(node.func, conditional)
+            called = node.func
+            func: ast.expr
+            func_spec: Spec
+            if isinstance(called, ast.Name) and called.id not in self.local_names:
+                # A global or builtin that was called is callable, so it is shown by its name
+                # (see _shown_by_value): its value need not be stored.
+                func, func_spec = called, ("n", None, called.id, False)
+            else:
+                func, func_spec = self.part(called, conditional)
             args: list[ast.expr] = []
             arg_specs: list[object] = []
             for arg in node.args:
@@ -298,9 +366,15 @@ class _Capture:
         return ("c", node.value)  # type: ignore[attr-defined]
 
     def _maybe(
-        self, rebuilt: ast.expr, spec: Spec, conditional: bool, marked: bool
+        self,
+        rebuilt: ast.expr,
+        spec: Spec,
+        conditional: bool,
+        marked: bool,
+        in_bool: bool,
+        before: int,
     ) -> tuple[ast.expr, Spec]:
-        if not marked:
+        if not marked or (in_bool and len(self.values) > before):
             return rebuilt, (*spec[:1], None, *spec[1:])
         stored, index = self.store(rebuilt, conditional)
         return stored, (*spec[:1], index, *spec[1:])
