@@ -191,6 +191,58 @@ def test_get_code_gives_the_transformed_code(greet: Path) -> None:
     assert namespace["WORD"] == "HELLO"
 
 
+def test_python_m_runs_a_module_that_needs_provided_names(tree: Any) -> None:
+    # runpy asks the loader for the code and runs it in __main__'s namespace, not through
+    # exec_module: the names the transformers give (the assertion explainer, the call logger)
+    # used to be missing there (NameError: __importcraft_explain_assert__).
+    root = tree(
+        {
+            "checks/__init__.py": "",
+            "checks/run.py": """\
+            def twice(x):
+                return 2 * x
+
+            values = [1, 2]
+            assert twice(len(values)) == 5
+            """,
+        }
+    )
+    for transformer, expected in [
+        ("AssertionRewriter", "where 2 = len([1, 2])"),
+        ("CallLogger", "twice("),
+    ]:
+        done = run_python(
+            f"""
+            import runpy, sys
+            import importcraft
+            from importcraft.transformers import {transformer}
+            sys.path.insert(0, ".")
+            importcraft.transform("checks", {transformer}())
+            runpy.run_module("checks.run", run_name="__main__")
+            """,
+            cwd=root,
+        )
+        assert "NameError" not in done.stderr, done.stderr
+        assert "AssertionError" in done.stderr
+        assert expected in done.stderr, done.stderr
+
+
+def test_transformed_code_run_without_its_loader_says_so(tree: Any) -> None:
+    from importcraft.transformers import AssertionRewriter
+
+    sys.path.insert(0, str(tree({"checked.py": "assert 1 + 1 == 2\n"})))  # restored after
+    importcraft.transform("checked", AssertionRewriter())
+    spec = importlib.util.find_spec("checked")
+    assert spec is not None and spec.loader is not None
+    code = spec.loader.get_code("checked")  # type: ignore[attr-defined]
+    with pytest.raises(ImportError, match="without the transform's loader") as caught:
+        exec(code, {"__name__": "checked"})
+    assert caught.value.name == "checked"
+    namespace: dict[str, object] = {"__name__": "checked", "__spec__": spec}
+    exec(code, namespace)  # with its spec, it finds the loader and the names
+    assert "__importcraft_explain_assert__" in namespace
+
+
 @pytest.mark.parametrize(
     ("args", "error", "message"),
     [

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import ast
 
+from ._engine import top_of_module
+
 EXPLAIN_NAME = "__importcraft_explain_assert__"
 TABLE_NAME = "__importcraft_asserts__"
 
@@ -94,13 +96,7 @@ def rewrite(tree: ast.Module) -> ast.Module:
         for marker in visitor.markers:
             marker.value = table
         body = result.body
-        at = 0
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-            at = 1  # the docstring stays first
-        while at < len(body) and isinstance(body[at], ast.ImportFrom):
-            if body[at].module != "__future__":  # type: ignore[attr-defined]
-                break
-            at += 1  # and so do __future__ imports
+        at = top_of_module(body)
         store = ast.Assign([ast.Name(TABLE_NAME, ast.Store())], ast.Constant(table))
         guarded = ast.If(ast.Name("__debug__", ast.Load()), [store], [])
         body.insert(at, _located(guarded, body[at]))  # type: ignore[arg-type]

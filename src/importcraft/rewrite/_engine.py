@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # Module name -> what happened to it, for transform_status().
 _status: dict[str, str] = {}
 _registrations = count(1)
-_CACHE_FORMAT = "1"
+_CACHE_FORMAT = "2"  # 2: modules with provided names check they have them (see _provision)
 
 
 class TransformInfo:
@@ -213,7 +213,15 @@ def pipeline_key(pipeline: Iterable[object]) -> str | None:
 class _Pipeline:
     """Transformers applied together, with what each import needs worked out once."""
 
-    __slots__ = ("_followed", "_key", "_key_known", "cache", "providers", "transformers")
+    __slots__ = (
+        "_followed",
+        "_key",
+        "_key_known",
+        "_provided",
+        "cache",
+        "providers",
+        "transformers",
+    )
 
     def __init__(self, transformers: tuple[object, ...], cache: bool) -> None:
         self.transformers = transformers
@@ -224,7 +232,14 @@ class _Pipeline:
         self.providers = tuple(p for p in provide if callable(p))
         self._key: str | None = None
         self._key_known = False
+        self._provided: tuple[str, ...] | None = None
         self._followed: dict[_Pipeline, _Pipeline] = {}  # see then()
+
+    def provided(self) -> tuple[str, ...]:
+        """The names the providers give each module (worked out when first transforming)."""
+        if self._provided is None:
+            self._provided = tuple(sorted({n for provide in self.providers for n in provide()}))
+        return self._provided
 
     def key(self) -> str | None:
         """The cache key, computed on first use (a transformer's code does not change while it
@@ -334,6 +349,8 @@ class TransformLoader(WrappingLoader):
                 return code
         info = TransformInfo(fullname, filename)
         tree = apply(decode(source()), info, pipeline.transformers)
+        if pipeline.providers:
+            _provision(tree, pipeline.provided())
         code = compile_tree(tree, info, pipeline.transformers)
         if path is not None and _cache.write(path, key, stat, source(), code):  # type: ignore[arg-type]
             _status[fullname] = f"transformed (cache written: {path})"
@@ -354,6 +371,85 @@ class TransformLoader(WrappingLoader):
         else:
             _status[fullname] = "transformed (not cached: bytecode cannot be written here)"
         return code
+
+
+def top_of_module(body: list[ast.stmt]) -> int:
+    """Where statements made for a whole module go: after its docstring and ``__future__``
+    imports (which must stay first)."""
+    import ast
+
+    at = 0
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        at = 1
+    while at < len(body) and isinstance(body[at], ast.ImportFrom):
+        if body[at].module != "__future__":  # type: ignore[attr-defined]
+            break
+        at += 1
+    return at
+
+
+def _provision(tree: ast.Module, names: tuple[str, ...]) -> None:
+    """Make the module get the names its transformers provide when run without exec_module.
+
+    :meth:`TransformLoader.run` puts them in the module's namespace before its code runs, but
+    ``runpy`` (``python -m``, also in the children of ``importcraft run``) asks the loader for the
+    code and runs it in a namespace of its own. So the module starts with::
+
+        try:
+            NAME                        # the usual case: given by the loader, one lookup
+        except NameError:
+            from importcraft.rewrite._engine import provide_names as __importcraft_provide__
+            __importcraft_provide__()   # reads the module's __spec__
+            del __importcraft_provide__
+    """
+    import ast
+
+    if not names:
+        return
+    helper = "__importcraft_provide__"
+    check = ast.Try(
+        body=[ast.Expr(ast.Name(names[0], ast.Load()))],
+        handlers=[
+            ast.ExceptHandler(
+                ast.Name("NameError", ast.Load()),
+                None,
+                [
+                    ast.ImportFrom(__name__, [ast.alias("provide_names", helper)], 0),
+                    ast.Expr(ast.Call(ast.Name(helper, ast.Load()), [], [])),
+                    ast.Delete([ast.Name(helper, ast.Del())]),
+                ],
+            )
+        ],
+        orelse=[],
+        finalbody=[],
+    )
+    for node in ast.walk(check):
+        if "lineno" in node._attributes:
+            node.lineno = node.end_lineno = 1  # type: ignore[attr-defined]
+            node.col_offset = node.end_col_offset = 0  # type: ignore[attr-defined]
+    tree.body.insert(top_of_module(tree.body), check)
+
+
+def provide_names() -> None:
+    """Give the calling module the names its transformers provide, found through its
+    ``__spec__.loader`` (what transformed code run by ``runpy`` calls: see :func:`_provision`).
+    """
+    namespace = sys._getframe(1).f_globals
+    spec = namespace.get("__spec__")
+    loader = getattr(spec, "loader", None)
+    while isinstance(loader, WrappingLoader) and not isinstance(loader, TransformLoader):
+        loader = loader.original
+    if not isinstance(loader, TransformLoader):
+        name = namespace.get("__name__")
+        raise ImportError(
+            f"module {name!r} runs code transformed by importcraft without the transform's "
+            f"loader (its __spec__.loader is {loader!r}), so the names its transformers provide "
+            "are missing. Import it, or run it with `python -m` or runpy, while the transform "
+            "is installed.",
+            name=name,
+        )
+    for provide in loader.pipeline.providers:
+        namespace.update(provide())
 
 
 def _stat(loader: object, filename: str) -> tuple[int, int, int] | None:
