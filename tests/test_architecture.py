@@ -17,7 +17,8 @@ ALLOWED = {
     "transformers": {"core", "rewrite"},
     "rules": {"core", "sources", "rewrite", "transformers"},
     "lazy": {"core", "rules"},
-    "cli": {"core", "sources", "rewrite", "transformers", "rules", "lazy", "__init__"},
+    "inspect": {"core", "sources", "rewrite", "transformers", "rules", "lazy"},
+    "cli": {"core", "sources", "rewrite", "transformers", "rules", "lazy", "inspect", "__init__"},
     "__main__": {"cli"},
 }
 
