@@ -342,6 +342,8 @@ def _execute(mode: str, target: str, script: bytes | None, runner: ModuleType | 
         raise
     except BaseException as exc:
         _report(exc, runner)
+        if isinstance(exc, (ImportError, AttributeError)):
+            _explain_cycle(exc)
         if isinstance(exc, KeyboardInterrupt):
             # Die of SIGINT, as Python does, so the parent sees the right status. _signal, not
             # signal: it is loaded at start-up, and a policy cannot refuse it now.
@@ -376,6 +378,23 @@ def _report(exc: BaseException, runner: ModuleType | None) -> None:
         tb = tb.tb_next
     # The default hook prints the exception's own __traceback__ when it has one.
     sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+
+
+def _explain_cycle(exc: BaseException) -> None:
+    """After the traceback: why a circular import broke, when it did (loaded only then)."""
+    try:
+        from ..inspect._cycles import explain_cycle
+
+        explanation = explain_cycle(exc)
+    except Exception as error:  # the program's policies may refuse what this needs
+        print(
+            f"importcraft run: could not check whether a circular import failed: "
+            f"{type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
+        return
+    if explanation is not None:
+        print(f"\n{explanation}", file=sys.stderr)
 
 
 def show(args: list[str]) -> int:
