@@ -266,3 +266,38 @@ def test_explain_cycle_is_not_loaded_by_importcraft_or_a_clean_run(tree: Any) ->
     root = tree({"main.py": "import sys\nprint('importcraft.inspect._cycles' in sys.modules)\n"})
     ours = importcraft_run("main.py", cwd=root)
     assert ours.stdout == "False\n"
+
+
+def test_a_name_the_module_never_defines_is_said_so(tree: Any) -> None:
+    root = tree(
+        {
+            "main.py": "import a\n",
+            "a.py": "from b import f\n\nvalue = 1\n",
+            "b.py": "from a import valeu\n\n\ndef f():\n    return valeu\n",
+        }
+    )
+    data, text = diagnose(root)
+    assert data is not None
+    assert data["definition"] is None
+    assert "a.py binds no 'valeu' at module level: check the spelling" in text
+
+
+def test_importcraft_run_says_when_a_policy_refuses_what_the_explanation_needs(
+    tree: Any,
+) -> None:
+    root = tree(
+        {
+            "main.py": "import a\n",
+            "a.py": "from b import helper\n\nx = 1\n",
+            "b.py": "from a import x\n\n\ndef helper():\n    return x\n",
+        }
+    )
+    ours = importcraft_run("--block", "ast", "main.py", cwd=root)
+    assert ours.returncode == 1
+    assert "ImportError: cannot import name 'x' from partially initialized module 'a'" in (
+        ours.stderr
+    )
+    assert ours.stderr.endswith(
+        "importcraft run: cannot explain this circular import: ImportBlockedError: import of "
+        "'ast' is blocked by importcraft.block('ast') (remove that hook to allow it)\n"
+    )
