@@ -301,3 +301,25 @@ def test_importcraft_run_says_when_a_policy_refuses_what_the_explanation_needs(
         "importcraft run: cannot explain this circular import: ImportBlockedError: import of "
         "'ast' is blocked by importcraft.block('ast') (remove that hook to allow it)\n"
     )
+
+
+def test_only_the_missing_name_leaves_a_from_import_of_several(tree: Any) -> None:
+    root = tree(
+        {
+            "main.py": "import a\n",
+            "a.py": "y = 0\nfrom b import helper\nx = 1\n",
+            "b.py": "from a import y, x as ex\n\nZ = y + 1\n\n\ndef helper():\n    return ex\n",
+        }
+    )
+    data, _ = diagnose(root)
+    assert data is not None
+    assert data["name"] == "x"
+    assert data["fix"]["text"] == (
+        "`x` of b.py:1 `from a import y, x as ex` is used only inside helper() at b.py:6.\n"
+        "Take `x` out of that statement and write `from a import x as ex` as the first line of "
+        "that function: 'a' is then imported when 'b' calls it, after the cycle has finished."
+    )
+    assert data["alternatives"][0]["text"].startswith(
+        "Replace `from a import y, x as ex` at b.py:1 with `import a` (and keep "
+        "`from a import y` for the other names), and write `a.x` where 'b' uses `ex` (b.py:7)."
+    )

@@ -261,10 +261,19 @@ def explain_cycle(exc: BaseException) -> CycleExplanation | None:
     ).explain(from_import=isinstance(exc, ImportError))
 
 
+# Frames that are never the program's: importlib's and importcraft's own (its loaders and lazy
+# modules run between the program's frames).
+_PACKAGE_FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_IMPORTLIB_FOLDER = (
+    os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "importlib") + os.sep
+)
+_NOT_THE_PROGRAMS = ("<frozen ", _PACKAGE_FOLDER, _IMPORTLIB_FOLDER)
+
+
 def _frames(tb: TracebackType | None) -> Iterator[tuple[FrameType, int]]:
-    """The traceback's frames and lines, without importlib's own."""
+    """The traceback's frames and lines, without importlib's and importcraft's own."""
     while tb is not None:
-        if not tb.tb_frame.f_code.co_filename.startswith("<frozen "):
+        if not tb.tb_frame.f_code.co_filename.startswith(_NOT_THE_PROGRAMS):
             yield tb.tb_frame, tb.tb_lineno
         tb = tb.tb_next
 
@@ -641,8 +650,11 @@ class _Analysis:
                 )
         late = bool(uses) and all(use.function is not None for use in uses)
         if late and isinstance(node, ast.ImportFrom):
-            move = self.move_fix(importer, node, uses, self.module)
-            instead = self.module_fix(importer, node, uses)
+            # Only the missing name moves: the statement may import others used at import time.
+            alias = next(alias for alias in node.names if alias.name == self.name)
+            alone = ast.ImportFrom(module=node.module, names=[alias], level=node.level)
+            move = self.move_fix(importer, node, uses, self.module, alone)
+            instead = self.module_fix(importer, node, uses, alias.asname or alias.name)
             functions = {use.function for use in uses}
             fixes += [move, instead] if len(functions) <= 1 else [instead, move]
         # Any other import of the cycle whose names are used only at call time can be deferred.
@@ -670,26 +682,42 @@ class _Analysis:
                         refs.add(alias.asname or alias.name)
         return refs
 
-    def move_fix(self, step: Step, node: ast.stmt, uses: list[_Use], imported: str) -> Fix:
+    def move_fix(
+        self,
+        step: Step,
+        node: ast.stmt,
+        uses: list[_Use],
+        imported: str,
+        alone: ast.ImportFrom | None = None,
+    ) -> Fix:
         functions: dict[str, int] = {}
         for use in uses:
             if use.function is not None and use.function_line is not None:
                 functions.setdefault(use.function, use.function_line)
         file = _short(step.file)
         where = ", ".join(f"{name}() at {file}:{line}" for name, line in functions.items())
-        statement = ast.unparse(node)
+        written = ast.unparse(node)
+        statement = written if alone is None else ast.unparse(alone)
+        if statement == written:
+            remove = (
+                f"{file}:{node.lineno} `{written}` is used only inside {where}.\nRemove that line"
+            )
+        else:
+            remove = (
+                f"`{self.name}` of {file}:{node.lineno} `{written}` is used only inside "
+                f"{where}.\nTake `{self.name}` out of that statement"
+            )
         return Fix(
             MOVE_IMPORT,
             step.file,
             node.lineno,
-            f"{file}:{node.lineno} `{statement}` is used only inside {where}.\n"
-            f"Remove that line and write `{statement}` as the first line of "
+            f"{remove} and write `{statement}` as the first line of "
             f"{'that function' if len(functions) == 1 else 'each of those functions'}: "
             f"{imported!r} is then imported when {step.module!r} calls it, after the cycle "
             f"has finished.",
         )
 
-    def module_fix(self, step: Step, node: ast.ImportFrom, uses: list[_Use]) -> Fix:
+    def module_fix(self, step: Step, node: ast.ImportFrom, uses: list[_Use], local: str) -> Fix:
         target = self.module
         head, _, leaf = target.rpartition(".")
         if node.level and node.module and "." in node.module:
@@ -708,11 +736,20 @@ class _Analysis:
             IMPORT_MODULE,
             step.file,
             node.lineno,
-            f"Replace `{ast.unparse(node)}` at {file}:{node.lineno} with `{statement}`, and "
-            f"write `{ref}.{self.name}` where {step.module!r} uses `{self.name}` ({lines}).\n"
+            f"Replace `{ast.unparse(node)}` at {file}:{node.lineno} with `{statement}`"
+            f"{self.keeping(node)}, and write "
+            f"`{ref}.{self.name}` where {step.module!r} uses `{local}` ({lines}).\n"
             f"Importing a module still being imported works; its attribute `{self.name}` is "
             f"then looked up when those functions run, once {target!r} has finished.",
         )
+
+    def keeping(self, node: ast.ImportFrom) -> str:
+        """What stays of a ``from`` import of several names when the missing one leaves it."""
+        rest = [alias for alias in node.names if alias.name != self.name]
+        if not rest:
+            return ""
+        kept = ast.ImportFrom(module=node.module, names=rest, level=node.level)
+        return f" (and keep `{ast.unparse(kept)}` for the other names)"
 
     def third_fix(self, importer: Step, uses: list[_Use], definition: Definition | None) -> Fix:
         assert self.start is not None
