@@ -45,6 +45,8 @@ NOT_INSTALLERS = {
     "optional": "imports a module, as an import statement does",
     "require": "imports a module, as an import statement does",
     "resolve_lazy": "runs pending bodies, as their first use does",
+    "CycleExplanation": "a class",
+    "explain_cycle": "read-only",
 }
 
 

@@ -33,6 +33,10 @@ from a [tool.importcraft] table in the nearest pyproject.toml (or the file given
 under `python -I` or `-E` no pyproject.toml is looked for.
 """
 
+# What CPython 3.11-3.13 say of a module still being imported (3.13 says the second of a module
+# in the script's folder): only then is the explanation loaded.
+_CYCLE_HINTS = ("(most likely due to a circular import)", "you intended to import)")
+
 # -X and -W, which python also takes glued to their value (-Xdev, -Werror).
 _INTERPRETER = tuple(option.flag for option in OPTIONS if option.kind == INTERPRETER)
 
@@ -342,6 +346,10 @@ def _execute(mode: str, target: str, script: bytes | None, runner: ModuleType | 
         raise
     except BaseException as exc:
         _report(exc, runner)
+        if isinstance(exc, (ImportError, AttributeError)) and any(
+            hint in str(exc) for hint in _CYCLE_HINTS
+        ):
+            _explain_cycle(exc)
         if isinstance(exc, KeyboardInterrupt):
             # Die of SIGINT, as Python does, so the parent sees the right status. _signal, not
             # signal: it is loaded at start-up, and a policy cannot refuse it now.
@@ -376,6 +384,23 @@ def _report(exc: BaseException, runner: ModuleType | None) -> None:
         tb = tb.tb_next
     # The default hook prints the exception's own __traceback__ when it has one.
     sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+
+
+def _explain_cycle(exc: BaseException) -> None:
+    """After the traceback: why a circular import broke, when it did (loaded only then)."""
+    try:
+        from ..inspect._cycles import explain_cycle
+
+        explanation = explain_cycle(exc)
+    except Exception as error:  # the program's policies may refuse what this needs
+        print(
+            f"importcraft run: cannot explain this circular import: "
+            f"{type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
+        return
+    if explanation is not None:
+        print(f"\n{explanation}", file=sys.stderr)
 
 
 def show(args: list[str]) -> int:
