@@ -746,10 +746,10 @@ class _Walk:
             out.loader = _short_repr(spec.loader)
             out.found_by = self.finder_won
         if not out.found:
-            seen: set[str] = set()
+            unique: set[str] = set()
             for ignored in self.ignored:
-                if ignored.location not in seen:
-                    seen.add(ignored.location)
+                if ignored.location not in unique:
+                    unique.add(ignored.location)
                     out.suggestions.append(
                         f"{ignored.location} ({ignored.kind}) holds the name but is not "
                         f"importable: {ignored.why}"
