@@ -351,9 +351,18 @@ class _Walk:
             return True
         inner = explain(parent)
         if not inner.found or inner.spec is None:
-            out.steps.extend(inner.steps)
+            for step in inner.steps:
+                step.where = f"(parent {parent!r}) {step.where}"
+                out.steps.append(step)
+            blocked = inner.blocked_by is not None
             out.steps.append(
-                Step(f"parent {parent!r}", "nothing", "the parent package is not found")
+                Step(
+                    f"parent {parent!r}",
+                    "refused" if blocked else "nothing",
+                    "Python imports the parent first, and it is refused"
+                    if blocked
+                    else "the parent package is not found, so its submodules cannot be",
+                )
             )
             out.suggestions.extend(inner.suggestions)
             out.blocked_by = inner.blocked_by
@@ -593,7 +602,14 @@ class _Walk:
             else:
                 finder, via = _finder_from_hooks(hooks, key)
             if finder is None:
-                out.steps.append(Step(label, "nothing", "no path-entry finder for it", via=via))
+                where_from = (
+                    "sys.path_importer_cache holds None"
+                    if via == "sys.path_importer_cache"
+                    else via
+                )
+                out.steps.append(
+                    Step(label, "nothing", f"no path-entry finder for it ({where_from})")
+                )
                 continue
             try:
                 spec = finder.find_spec(self.name)  # type: ignore[attr-defined]
