@@ -30,7 +30,7 @@ from ..lazy._optional import KNOWN_DISTRIBUTIONS
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
     from importlib.machinery import ModuleSpec
     from typing import Any
 
@@ -626,7 +626,7 @@ class _Walk:
                 continue
             fname = type(finder).__name__
             if isinstance(finder, FileFinder):
-                self._scan_folder(key, spec)
+                self._scan_folder(key, spec, getattr(finder, "_path_cache", None))
             if spec is None:
                 out.steps.append(Step(label, "nothing", finder=fname, via=via))
                 continue
@@ -670,13 +670,23 @@ class _Walk:
             self.out.portions = locations
             self.portions = []
 
-    def _scan_folder(self, folder: str, spec: ModuleSpec | None) -> None:
-        """Note what the folder holds under the name that the finder passed over."""
+    def _scan_folder(self, folder: str, spec: ModuleSpec | None, listed: object) -> None:
+        """Note what the folder holds under the name that the finder passed over.
+
+        ``listed`` is the folder's listing the FileFinder has just refreshed (its
+        ``_path_cache``), if it has one: it saves listing the folder again.
+        """
         tail = self.tail or self.name
-        try:
-            names = set(os.listdir(folder))
-        except OSError:
-            return
+        names: set[str] | frozenset[str]
+        if isinstance(listed, set | frozenset) and listed:
+            names = listed
+        else:
+            try:
+                names = set(os.listdir(folder))
+            except OSError:
+                return
+        if "__pycache__" not in names and not any(tail + s in names for s in _ALL_SUFFIXES):
+            return  # the usual case: nothing under the name that the finder passed over
         origin = spec.origin if spec is not None else None
         package_dir = os.path.join(folder, tail)
         is_package = (
@@ -703,17 +713,18 @@ class _Walk:
             else:
                 continue
             self.ignored.append(Shadowed(path, "module file", why))
-        cache_dir = os.path.join(folder, "__pycache__")
         if "__pycache__" in names and not any(tail + s in names for s in SOURCE_SUFFIXES):
-            try:
-                cached = os.listdir(cache_dir)
-            except OSError:
-                cached = []
-            for filename in cached:
-                if filename.startswith(tail + ".") and filename.endswith(tuple(BYTECODE_SUFFIXES)):
+            # The files this interpreter would have written for a tail.py (its cache tag, each
+            # optimisation level): a stat each, where listing __pycache__ could be long.
+            tag = sys.implementation.cache_tag
+            for level in ("", ".opt-1", ".opt-2"):
+                for suffix in BYTECODE_SUFFIXES:
+                    path = os.path.join(folder, "__pycache__", f"{tail}.{tag}{level}{suffix}")
+                    if not os.path.isfile(path):
+                        continue
                     self.ignored.append(
                         Shadowed(
-                            os.path.join(cache_dir, filename),
+                            path,
                             "stale bytecode",
                             f"its source {tail}.py is gone: Python never loads __pycache__ "
                             f"files without their source (delete it, or put a sourceless "
@@ -838,7 +849,7 @@ class _Walk:
                     f"{import_name!r}"
                 )
         locations = sys.path if self.search is None else self.search
-        for dist, tops in _installed_distributions(locations):
+        for dist, tops in _installed_distributions(locations, wanted):
             if _normalise(dist) == wanted and top not in tops:
                 shown = ", ".join(sorted(tops))
                 out.suggestions.append(
@@ -961,25 +972,30 @@ def _normalise(name: str) -> str:
 def _names_in(locations: Sequence[str]) -> list[str]:
     """The top-level module names the folders in ``locations`` hold (listed, never imported)."""
     found: list[str] = []
+    cache = sys.path_importer_cache
     for entry in locations:
         folder = entry or "."
-        try:
-            names = os.listdir(folder)
-        except (OSError, TypeError):
-            continue
+        listed = getattr(cache.get(folder), "_path_cache", None)
+        if isinstance(listed, set) and listed:
+            names: Iterable[str] = listed  # the listing the FileFinder holds already
+        else:
+            try:
+                names = os.listdir(folder)
+            except (OSError, TypeError):
+                continue
         for filename in names:
-            stem = filename
-            for suffix in _ALL_SUFFIXES:
-                if filename.endswith(suffix):
-                    stem = filename[: -len(suffix)]
-                    break
-            if stem.isidentifier() and not stem.startswith("__"):
+            stem, dot, _ = filename.partition(".")
+            if (not dot or filename.endswith(_ALL_SUFFIXES)) and stem.isidentifier():
                 found.append(stem)
     return found
 
 
-def _installed_distributions(locations: Sequence[str]) -> list[tuple[str, set[str]]]:
-    """(distribution, its top-level import names) for every ``*.dist-info`` in ``locations``.
+def _installed_distributions(
+    locations: Sequence[str], wanted: str | None = None
+) -> list[tuple[str, set[str]]]:
+    """(distribution, its top-level import names) for the ``*.dist-info`` in ``locations``.
+
+    Only the distributions whose normalised name is ``wanted``, if given.
 
     Read by hand from ``top_level.txt`` or ``RECORD``: ``importlib.metadata`` would import
     ``email`` and ``random``, which a user's file could hide.
@@ -994,6 +1010,8 @@ def _installed_distributions(locations: Sequence[str]) -> list[tuple[str, set[st
         for filename in names:
             if filename.endswith(".dist-info"):
                 dist = filename[: -len(".dist-info")].rpartition("-")[0] or filename
+                if wanted is not None and _normalise(dist) != wanted:
+                    continue
                 found.append((dist, _top_levels(os.path.join(folder, filename))))
     return found
 
