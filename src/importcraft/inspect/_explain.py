@@ -863,7 +863,12 @@ class _Walk:
             pool |= {
                 rule.key.partition(".")[0] for rule in ROUTER.all_rules() if rule.key is not None
             }
-        close = difflib.get_close_matches(self.tail or name, sorted(pool), n=5, cutoff=0.75)
+        word = self.tail or name
+        # A ratio of at least 0.75 needs the shorter name to be at least 0.6 of the longer:
+        # the names failing that are dropped before difflib compares anything.
+        low, high = len(word) * 0.6, len(word) / 0.6
+        pool = {c for c in pool if low <= len(c) <= high}
+        close = difflib.get_close_matches(word, sorted(pool), n=5, cutoff=0.75)
         if close:
             prefix = f"{self.parent}." if self.parent else ""
             shown = ", ".join(prefix + c for c in close)
