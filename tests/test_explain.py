@@ -339,3 +339,12 @@ def test_cli_import_parents(tree) -> None:  # type: ignore[no-untyped-def]
     imported = cli(root, "clipkg.sub", "--import-parents")
     assert imported.returncode == 0
     assert imported.stdout.startswith("parent ran")
+
+
+def test_a_file_named_like_a_builtin_module_loses_to_it(tree) -> None:  # type: ignore[no-untyped-def]
+    root = tree({"_imp.py": "raise SystemExit('ran')"})
+    e = importcraft.explain("_imp", path=[str(root)])
+    assert e.kind == "builtin"
+    (hidden,) = e.shadowed
+    assert hidden.location == str(root / "_imp.py")
+    assert "BuiltinImporter answers first" in hidden.why

@@ -407,6 +407,13 @@ class _Walk:
 
     # -- sys.meta_path finders ---------------------------------------------------------------
 
+    def _finder_path(self) -> list[str] | None:
+        """The ``path`` argument Python gives meta-path finders: ``None`` for a top-level name.
+
+        ``path=`` given for a top-level name only replaces what the path-based finder walks.
+        """
+        return self.search if self.parent else None
+
     def _router(self, where: str) -> bool:
         """Report the router's rules for the name; ``True`` if a policy refuses it."""
         out = self.out
@@ -471,7 +478,7 @@ class _Walk:
                     )
                     continue
                 try:
-                    spec = rule.find_spec(name, self.search, None)
+                    spec = rule.find_spec(name, self._finder_path(), None)
                 except Exception as exc:
                     out.steps.append(
                         Step(
@@ -525,7 +532,7 @@ class _Walk:
     def _stdlib_finder(self, where: str, finder: Any) -> None:
         label = "BuiltinImporter" if finder is BuiltinImporter else "FrozenImporter"
         try:
-            spec = finder.find_spec(self.name, self.search)
+            spec = finder.find_spec(self.name, self._finder_path())
         except ImportError as exc:
             self.out.steps.append(Step(where, "error", str(exc), finder=label))
             return
@@ -549,7 +556,9 @@ class _Walk:
         ours = module.startswith("importcraft.")
         try:
             find_spec = getattr(finder, "find_spec", None)
-            spec = find_spec(self.name, self.search, None) if find_spec is not None else None
+            spec = (
+                find_spec(self.name, self._finder_path(), None) if find_spec is not None else None
+            )
         except Exception as exc:
             self.out.steps.append(
                 Step(where, "error", f"raised {type(exc).__name__}: {exc}", finder=label)
