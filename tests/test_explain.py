@@ -348,3 +348,52 @@ def test_a_file_named_like_a_builtin_module_loses_to_it(tree) -> None:  # type: 
     (hidden,) = e.shadowed
     assert hidden.location == str(root / "_imp.py")
     assert "BuiltinImporter answers first" in hidden.why
+
+
+def test_explaining_changes_no_import_state(tree) -> None:  # type: ignore[no-untyped-def]
+    root = tree({"plain_mod.py": "", "nspace/x.py": "", "pk/__init__.py": "", "pk/sub.py": ""})
+    sys.path.insert(0, str(root))
+    before = (
+        set(sys.modules),
+        dict(sys.path_importer_cache),
+        list(sys.meta_path),
+        list(sys.path_hooks),
+        list(sys.path),
+    )
+    for name in ("plain_mod", "nspace", "pk.sub", "missing_thing", "json", "PyYAML"):
+        importcraft.explain(name)
+    after = (
+        set(sys.modules),
+        dict(sys.path_importer_cache),
+        list(sys.meta_path),
+        list(sys.path_hooks),
+        list(sys.path),
+    )
+    assert after == before
+
+
+@pytest.mark.parametrize("console", [False, True])
+def test_the_command_runs_no_file_of_the_current_folder(tmp_path: Path, console: bool) -> None:
+    # What the command itself needs (json, difflib, heapq) comes from the standard library's
+    # folder, even where the current folder, searched first, holds files of those names.
+    marker = tmp_path / "RAN"
+    for name in ("json", "difflib", "heapq", "random", "email"):
+        (tmp_path / f"{name}.py").write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
+    command = (
+        [str(Path(sys.executable).parent / "importcraft")]
+        if console
+        else [sys.executable, "-m", "importcraft"]
+    )
+    result = subprocess.run(
+        [*command, "explain", "jsonn", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["found"] is False
+    assert any("json" in s for s in data["suggestions"])
+    assert not marker.exists(), marker.read_text()

@@ -477,10 +477,12 @@ def explain(args: list[str]) -> int:
         "their specs",
     )
     options = parser.parse_args(args)
+    from ..inspect._explain import explain as explain_name
+    from ..inspect._explain import stdlib_import
+
     # Found as `python -m NAME` would find it: from the current folder first.
     if not sys.flags.safe_path and sys.path:
         sys.path[0] = os.getcwd()
-    from ..inspect._explain import explain as explain_name
 
     try:
         explanation = explain_name(options.name, import_parents=options.import_parents)
@@ -488,8 +490,8 @@ def explain(args: list[str]) -> int:
         print(f"importcraft explain: error: {exc}", file=sys.stderr)
         return 2
     if options.json:
-        import json
-
+        # From the standard library's folder: a json.py in the current folder must not run.
+        json: Any = stdlib_import("json")
         text = json.dumps(explanation.to_dict(), indent=2)
     else:
         text = str(explanation)

@@ -21,6 +21,7 @@ from _frozen_importlib_external import (
     ExtensionFileLoader,
     FileFinder,
     PathFinder,
+    SourceFileLoader,
 )
 
 from ..core._errors import ImportBlockedError
@@ -841,8 +842,7 @@ class _Walk:
         out = self.out
         if out.blocked_by is not None:
             return
-        import difflib
-
+        difflib: Any = stdlib_import("difflib")
         name = self.name
         top, _, _ = name.partition(".")
         known = KNOWN_DISTRIBUTIONS.get(name) or KNOWN_DISTRIBUTIONS.get(top)
@@ -890,6 +890,37 @@ class _Walk:
 
 
 _MISSING = object()
+
+
+def stdlib_import(name: str) -> object:
+    """The standard library's module ``name``, loaded from the standard library's folder.
+
+    A plain import would search ``sys.path`` first, where a user's ``difflib.py`` next to the
+    script would run: the very thing explain() must never do. ``heapq``, which ``difflib``
+    imports, is loaded the same way first.
+    """
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    if name == "difflib":
+        stdlib_import("heapq")
+    import importlib.util
+
+    folder = os.path.dirname(os.__file__)
+    finder = sys.path_importer_cache.get(folder)
+    if not isinstance(finder, FileFinder):
+        finder = FileFinder(folder, (SourceFileLoader, SOURCE_SUFFIXES))
+    spec = finder.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"the standard library has no module {name!r} in {folder}", name=name)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
 
 
 def _serves(rule: Rule, top: str) -> bool:
