@@ -397,3 +397,17 @@ def test_the_command_runs_no_file_of_the_current_folder(tmp_path: Path, console:
     assert data["found"] is False
     assert any("json" in s for s in data["suggestions"])
     assert not marker.exists(), marker.read_text()
+
+
+def test_an_imported_module_that_a_fresh_import_would_not_find(tree) -> None:  # type: ignore[no-untyped-def]
+    import random  # noqa: F401 (imported from the standard library, as the tests run)
+
+    root = tree({"random.py": "raise SystemExit('ran')"})
+    e = importcraft.explain("random", path=[str(root), *sys.path])
+    assert e.already_imported
+    assert e.origin == os.path.join(STDLIB, "random.py")
+    assert str(e).startswith(
+        f"SHADOWING: 'random' is imported from {e.origin}, but a fresh import would find "
+        f"{root / 'random.py'} first"
+    )
+    assert "standard library" in e.shadowed[0].why

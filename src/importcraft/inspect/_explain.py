@@ -147,6 +147,11 @@ class Explanation:
         if not self.found:
             return f"{name!r} is NOT FOUND: no finder knows it (the steps tried follow)"
         where = self.origin or "(no file)"
+        if self.shadowed and self.shadowed[0].why.startswith("FRESH IMPORT DIFFERS"):
+            return (
+                f"SHADOWING: {name!r} is imported from {where}, but a fresh import would find "
+                f"{self.shadowed[0].location} first"
+            )
         if self.shadowed:
             first = self.shadowed[0]
             more = f" and {len(self.shadowed) - 1} more" if len(self.shadowed) > 1 else ""
@@ -263,6 +268,7 @@ class _Walk:
         self.ignored: list[Shadowed] = []  # files Python passes over (stale bytecode, ...)
         self.finder_won: str | None = None
         self.search: list[str] | None = None  # the locations the path-based finder walks
+        self.fresh: _Candidate | None = None  # what a fresh import finds, if not what is imported
 
     # -- the walk ------------------------------------------------------------------------------
 
@@ -769,10 +775,7 @@ class _Walk:
             if spec is not None and out.kind == "namespace package":
                 out.portions = list(spec.submodule_search_locations or ())
             if winner is not None and winner.spec is not None and winner.spec.origin != out.origin:
-                out.notes.append(
-                    f"a fresh import would find {winner.location} instead of the module "
-                    f"already imported"
-                )
+                self.fresh = winner
         elif winner is not None and winner.spec is not None:
             spec = winner.spec
             out.found = True
@@ -804,6 +807,19 @@ class _Walk:
             out.distribution = _distribution_for(out.origin, self.name.partition(".")[0])
         seen: set[str | None] = {out.origin, *out.portions}
         shadowed: list[Shadowed] = []
+        if self.fresh is not None:
+            # What is imported came from elsewhere (sys.path changed since, say): a new
+            # interpreter, or an import after ``del sys.modules[name]``, would get this instead.
+            seen.add(self.fresh.location)
+            shadowed.append(
+                Shadowed(
+                    self.fresh.location,
+                    self.fresh.kind,
+                    f"FRESH IMPORT DIFFERS: {self.name!r} is already imported from "
+                    f"{out.origin}, but a fresh import would find this first: "
+                    f"{self._why_fresh()}",
+                )
+            )
         for loser in self.losers:
             if loser.location not in seen:  # the same folder twice on the path is no rival
                 seen.add(loser.location)
@@ -813,7 +829,11 @@ class _Walk:
                 seen.add(ignored.location)
                 shadowed.append(ignored)
         # What hides the standard library or an installed distribution is said first.
-        shadowed.sort(key=lambda shadow: " This hides " not in shadow.why)
+        shadowed.sort(
+            key=lambda shadow: (
+                not shadow.why.startswith("FRESH") and " This hides " not in shadow.why
+            )
+        )
         out.shadowed = shadowed
 
     def _why(self, loser: _Candidate) -> str:
@@ -837,6 +857,17 @@ class _Walk:
                 f"{winner.entry!r} comes before {loser.entry!r} on the path, so {won} wins.{what}"
             )
         return f"{self.finder_won} answers first, so {won} wins.{what}"
+
+    def _why_fresh(self) -> str:
+        fresh = self.fresh
+        assert fresh is not None
+        origin = self.out.origin or ""
+        if _in_stdlib(origin) and not _in_stdlib(fresh.location):
+            return (
+                f"it hides the standard library's {self.name!r} for every new program run "
+                f"from here: rename your file"
+            )
+        return f"found by {self.finder_won} before {origin}"
 
     def _help(self) -> None:
         out = self.out
