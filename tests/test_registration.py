@@ -29,6 +29,8 @@ NOT_INSTALLERS = {
     "DictSource": "a class: installing one is install()'s job",
     "DirectorySource": "a class",
     "EnvSource": "a class",
+    "Explanation": "a class",
+    "explain": "read-only: tests/test_explain.py checks it changes nothing",
     "Source": "a class",
     "Hook": "a class",
     "ImportBlockedError": "an exception",

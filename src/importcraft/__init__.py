@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .core._state import isolated as isolated
     from .inspect._cycles import CycleExplanation as CycleExplanation
     from .inspect._cycles import explain_cycle as explain_cycle
+    from .inspect._explain import Explanation as Explanation
+    from .inspect._explain import explain as explain
     from .lazy._attach import lazy_attach as lazy_attach
     from .lazy._attach import lazy_attach_stub as lazy_attach_stub
     from .lazy._modules import LazyImportError as LazyImportError
@@ -77,6 +79,7 @@ _PUBLIC = {
     "importcraft.lazy._attach": ("lazy_attach", "lazy_attach_stub"),
     "importcraft.lazy._optional": ("optional", "require"),
     "importcraft.rewrite": ("TransformInfo", "source_transformer", "transform", "transform_status"),
+    "importcraft.inspect._explain": ("Explanation", "explain"),
     "importcraft.inspect._cycles": ("CycleExplanation", "explain_cycle"),
 }
 _LAZY = {name: module for module, names in _PUBLIC.items() for name in names}

@@ -88,6 +88,7 @@ def _main_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("run", help="run a program with import hooks", add_help=False)
     commands.add_parser("show", help="print a module's code as transformed", add_help=False)
+    commands.add_parser("explain", help="say why a name resolves where it does", add_help=False)
     return parser
 
 
@@ -98,6 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args[1:])
     if args and args[0] == "show":
         return show(args[1:])
+    if args and args[0] == "explain":
+        return explain(args[1:])
     _main_parser().parse_args(args)  # prints help, version or the usage error, and exits
     return 2
 
@@ -478,6 +481,47 @@ def show(args: list[str]) -> int:
         "source": ast.unparse(tree),
     }
     return _output(json.dumps(shown, indent=2))
+
+
+def explain(args: list[str]) -> int:
+    """``importcraft explain NAME``: why the name resolves where it does; 1 if it does not."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="importcraft explain",
+        description="Say how `import NAME` would be resolved from the current folder, step by "
+        "step, and what else on the path holds the name, without running any module. Exit "
+        "status 0 when the name resolves, 1 when it does not.",
+    )
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--json", action="store_true", help="print the result as a JSON object")
+    parser.add_argument(
+        "--import-parents",
+        action="store_true",
+        help="import the parent packages first (runs their __init__) instead of reading "
+        "their specs",
+    )
+    options = parser.parse_args(args)
+    from ..inspect._explain import explain as explain_name
+    from ..inspect._explain import stdlib_import
+
+    # Found as `python -m NAME` would find it: from the current folder first.
+    if not sys.flags.safe_path and sys.path:
+        sys.path[0] = os.getcwd()
+
+    try:
+        explanation = explain_name(options.name, import_parents=options.import_parents)
+    except (TypeError, ValueError) as exc:
+        print(f"importcraft explain: error: {exc}", file=sys.stderr)
+        return 2
+    if options.json:
+        # From the standard library's folder: a json.py in the current folder must not run.
+        json: Any = stdlib_import("json")
+        text = json.dumps(explanation.to_dict(), indent=2)
+    else:
+        text = str(explanation)
+    status = _output(text)
+    return status or (0 if explanation.found else 1)
 
 
 def _output(text: str) -> int:

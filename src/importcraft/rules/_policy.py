@@ -37,6 +37,7 @@ _OWN_MODULES = (
     "importcraft.core._trace",
     "importcraft.core._wrapping",
     "importcraft.inspect._cycles",
+    "importcraft.inspect._explain",
     "importcraft.lazy._attach",
     "importcraft.lazy._modules",
     "importcraft.lazy._optional",
