@@ -476,6 +476,24 @@ def demo_transform(folder: Path) -> None:
     show("after set_default_version: mylib is mylib_v2", mylib is mylib_v2)
 
 
+def demo_explain() -> None:
+    step("explain: why a name resolves where it does (a random.py beside the program)")
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "random.py").write_text("print('my own random.py')\n")
+        print("   $ python -m importcraft explain random   (in a folder with a random.py)")
+        done = subprocess.run(
+            [sys.executable, "-m", "importcraft", "explain", "random"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        # The verdict, the winner and what it hides (the steps follow in the full text).
+        for line in done.stdout.splitlines()[:9]:
+            print("  ", line)
+        show("exit status (the file was never run)", done.returncode)
+
+
 def demo_cycle(folder: Path) -> None:
     step("explain_cycle: a circular import that broke, the chain, the missing name, the fix")
     files = {
@@ -544,6 +562,7 @@ def main() -> None:
         demo_trust()
     with tempfile.TemporaryDirectory() as folder:
         demo_transform(Path(folder))
+    demo_explain()
     with tempfile.TemporaryDirectory() as folder:
         demo_cycle(Path(folder))
     demo_hooks()
