@@ -36,6 +36,7 @@ _OWN_MODULES = (
     "importcraft.core._state",
     "importcraft.core._trace",
     "importcraft.core._wrapping",
+    "importcraft.inspect._report",
     "importcraft.lazy._attach",
     "importcraft.lazy._modules",
     "importcraft.lazy._optional",
