@@ -197,7 +197,7 @@ def to_chrome_trace(data: dict[str, Any]) -> dict[str, Any]:
         {"name": "process_name", "ph": "M", "pid": pid, "tid": tid, "args": {"name": title}},
         {"name": "thread_name", "ph": "M", "pid": pid, "tid": tid, "args": {"name": "imports"}},
     ]
-    for i, start, duration, _depth in _layout(data):
+    for i, start, duration, _depth in sorted(_layout(data)):  # in the trace's order
         module = modules[i]
         at = module["imported_at"]
         args: dict[str, Any] = {
