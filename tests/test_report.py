@@ -4,6 +4,7 @@ trace exports, reading `python -X importtime` logs, and `importcraft report`."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -117,12 +118,15 @@ def test_a_cut_log_keeps_what_it_has_and_an_empty_one_is_refused() -> None:
 
 
 def test_a_real_importtime_log_from_a_subprocess(tmp_path: Path) -> None:
+    # Without the suite's coverage measurement of children: it imports json first.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COVERAGE_")}
     log = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import json, email.parser"],
         capture_output=True,
         text=True,
         check=True,
         timeout=60,
+        env=env,
     ).stderr
     lines = [line for line in log.splitlines() if line.startswith("import time:")]
     data = _report.from_importtime(log)
