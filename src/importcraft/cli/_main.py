@@ -89,6 +89,9 @@ def _main_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="run a program with import hooks", add_help=False)
     commands.add_parser("show", help="print a module's code as transformed", add_help=False)
     commands.add_parser("explain", help="say why a name resolves where it does", add_help=False)
+    commands.add_parser(
+        "report", help="write an import trace as HTML or for a viewer", add_help=False
+    )
     return parser
 
 
@@ -101,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return show(args[1:])
     if args and args[0] == "explain":
         return explain(args[1:])
+    if args and args[0] == "report":
+        return report(args[1:])
     _main_parser().parse_args(args)  # prints help, version or the usage error, and exits
     return 2
 
@@ -522,6 +527,56 @@ def explain(args: list[str]) -> int:
         text = str(explanation)
     status = _output(text)
     return status or (0 if explanation.found else 1)
+
+
+def report(args: list[str]) -> int:
+    """``importcraft report``: an HTML report, a speedscope or a Chrome trace file of a saved
+    trace (``importcraft trace --json``) or of a ``python -X importtime`` log."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="importcraft report",
+        description="Turn an import trace into an offline HTML report (an icicle chart, the "
+        "modules, their side effects), a speedscope profile or a Chrome trace (Perfetto, "
+        "chrome://tracing). The trace comes from `importcraft trace --json FILE` or from a "
+        "`python -X importtime` log (times only).",
+    )
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--from-importtime", metavar="LOG", help="a python -X importtime log")
+    given.add_argument("--from-json", metavar="FILE", help="a trace from importcraft trace --json")
+    parser.add_argument("--html", metavar="FILE", help="write the HTML report to FILE")
+    parser.add_argument("--speedscope", metavar="FILE", help="write a speedscope profile to FILE")
+    parser.add_argument("--chrome-trace", metavar="FILE", help="write a Chrome trace to FILE")
+    options = parser.parse_args(args)
+    if not (options.html or options.speedscope or options.chrome_trace):
+        parser.error("give at least one of --html, --speedscope, --chrome-trace")
+    import json
+
+    from ..inspect import _report
+
+    source = options.from_importtime or options.from_json
+    try:
+        if options.from_importtime:
+            data = _report.read_importtime(source)
+        else:
+            data = _report.load_json(source)
+        if options.html:
+            _report.write_html(data, options.html)
+        exports = (
+            (options.speedscope, _report.to_speedscope),
+            (options.chrome_trace, _report.to_chrome_trace),
+        )
+        for target, convert in exports:
+            if target:
+                with open(target, "w", encoding="utf-8") as file:
+                    json.dump(convert(data), file, separators=(",", ":"))
+    except (OSError, ValueError) as exc:
+        print(f"importcraft report: error: {exc}", file=sys.stderr)
+        return 1
+    written = [t for t in (options.html, options.speedscope, options.chrome_trace) if t]
+    modules = len(data["modules"])
+    print(f"importcraft report: {modules} modules from {source} -> {', '.join(written)}")
+    return 0
 
 
 def _output(text: str) -> int:

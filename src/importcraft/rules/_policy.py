@@ -38,6 +38,7 @@ _OWN_MODULES = (
     "importcraft.core._wrapping",
     "importcraft.inspect._cycles",
     "importcraft.inspect._explain",
+    "importcraft.inspect._report",
     "importcraft.lazy._attach",
     "importcraft.lazy._modules",
     "importcraft.lazy._optional",
