@@ -20,12 +20,19 @@ import pytest
 import importcraft
 
 from .conftest import run_python
+from .test_cli import bare_env
 
 STDLIB = os.path.dirname(os.__file__)
 
 
-def explain_in(cwd: Path, name: str, *extra_path: str, call: str = "") -> dict[str, object]:
-    """explain(name) in a fresh interpreter started in ``cwd`` (sys.path[0] == '')."""
+def explain_in(
+    cwd: Path, name: str, *extra_path: str, call: str = "", measured: bool = True
+) -> dict[str, object]:
+    """explain(name) in a fresh interpreter started in ``cwd`` (sys.path[0] == '').
+
+    ``measured=False``: without the suite's coverage, which imports random, ast and more into
+    every child it measures (a module already imported is explained as such).
+    """
     code = f"""
         import json, sys
         sys.path.extend({list(extra_path)!r})
@@ -33,18 +40,21 @@ def explain_in(cwd: Path, name: str, *extra_path: str, call: str = "") -> dict[s
         e = importcraft.explain({name!r}{call})
         print(json.dumps({{"dict": e.to_dict(), "text": str(e), "email": "email" in sys.modules}}))
     """
-    result = run_python(code, cwd=cwd)
+    unset = () if measured else tuple(k for k in os.environ if k.startswith("COVERAGE_"))
+    result = run_python(code, cwd=cwd, unset=unset)
     assert result.returncode == 0, result.stderr
     data: dict[str, object] = json.loads(result.stdout)
     return data
 
 
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``importcraft explain ARGS`` in ``cwd``, without the suite's coverage (see explain_in)."""
     return subprocess.run(
         [sys.executable, "-m", "importcraft", "explain", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
+        env=bare_env(),
         timeout=120,
         check=False,
     )
@@ -56,7 +66,7 @@ def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_a_local_random_hides_the_standard_library_and_is_never_run(tmp_path: Path) -> None:
     marker = tmp_path / "RAN"
     (tmp_path / "random.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
-    data = explain_in(tmp_path, "random")
+    data = explain_in(tmp_path, "random", measured=False)
     found = data["dict"]
     assert isinstance(found, dict)
     text = str(data["text"])
