@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .core._state import Hook as Hook
     from .core._state import hooks as hooks
     from .core._state import isolated as isolated
+    from .inspect._profile import Trace as Trace
+    from .inspect._profile import trace as trace
     from .lazy._attach import lazy_attach as lazy_attach
     from .lazy._attach import lazy_attach_stub as lazy_attach_stub
     from .lazy._modules import LazyImportError as LazyImportError
@@ -75,6 +77,7 @@ _PUBLIC = {
     "importcraft.lazy._attach": ("lazy_attach", "lazy_attach_stub"),
     "importcraft.lazy._optional": ("optional", "require"),
     "importcraft.rewrite": ("TransformInfo", "source_transformer", "transform", "transform_status"),
+    "importcraft.inspect._profile": ("Trace", "trace"),
 }
 _LAZY = {name: module for module, names in _PUBLIC.items() for name in names}
 __all__ = sorted(_LAZY)

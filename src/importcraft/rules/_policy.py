@@ -38,6 +38,7 @@ _OWN_MODULES = (
     "importcraft.core._wrapping",
     "importcraft.lazy._attach",
     "importcraft.lazy._modules",
+    "importcraft.inspect._profile",
     "importcraft.lazy._optional",
     "importcraft.rewrite._assert_explain",
     "importcraft.rewrite._assert_rewrite",
