@@ -19,7 +19,7 @@ from ._config import BY_FLAG, ENV, FILE, FLAG, INTERPRETER, OPTIONS, ConfigError
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from types import CodeType, ModuleType, TracebackType
     from typing import Any
 
@@ -84,6 +84,7 @@ def _main_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("run", help="run a program with import hooks", add_help=False)
     commands.add_parser("show", help="print a module's code as transformed", add_help=False)
+    commands.add_parser("trace", help="profile a program's imports and their side effects")
     return parser
 
 
@@ -94,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args[1:])
     if args and args[0] == "show":
         return show(args[1:])
+    if args and args[0] == "trace":
+        return trace(args[1:])
     _main_parser().parse_args(args)  # prints help, version or the usage error, and exits
     return 2
 
@@ -194,13 +197,21 @@ def _configuration(given: dict[str, list[str]], config_file: str | None) -> Conf
     return merge(from_file, parse_options({k: v for k, v in given.items() if v}))
 
 
-def run(args: list[str]) -> int:
-    """``importcraft run``: install the configuration, then run the program as Python would."""
+def run(
+    args: list[str],
+    around: Callable[[Callable[[], int]], int] | None = None,
+    command: Sequence[str] = ("run",),
+) -> int:
+    """``importcraft run``: install the configuration, then run the program as Python would.
+
+    ``around`` (``importcraft trace``'s) gets the function running the program and calls it;
+    ``command`` is what a restart under the program's -X/-W options runs again.
+    """
     own, (mode, target), program_args = _split(args)
     given, config_file, interpreter = _parse(own)
     verbose = len(given.pop(BY_FLAG["-v"].dest, ()))
     if interpreter:
-        return _restart(interpreter, own, mode, target, program_args)
+        return _restart(interpreter, own, mode, target, program_args, command)
 
     # As `python SCRIPT` does, refuse a script that cannot be read before doing anything.
     script = None
@@ -265,6 +276,8 @@ def run(args: list[str]) -> int:
     package = sys.modules.get("importcraft")
     if package is not None and hasattr(package, "_cli"):
         delattr(package, "_cli")
+    if around is not None:
+        return around(lambda: _execute(mode, target, script, runner))
     return _execute(mode, target, script, runner)
 
 
@@ -291,7 +304,12 @@ def _is_zip(target: str, script: bytes | None) -> bool:
 
 
 def _restart(
-    interpreter: list[str], own: list[str], mode: str, target: str, program_args: list[str]
+    interpreter: list[str],
+    own: list[str],
+    mode: str,
+    target: str,
+    program_args: list[str],
+    again: Sequence[str] = ("run",),
 ) -> int:
     """Run ``run`` again in an interpreter started with the program's -X and -W options."""
     import subprocess
@@ -311,7 +329,7 @@ def _restart(
         i += 1
     what = {"script": ["--", target], "-": ["-"]}.get(mode, [mode, target])
     command = [
-        sys.executable, *flags, *interpreter, "-m", "importcraft", "run", *rest, *what,
+        sys.executable, *flags, *interpreter, "-m", "importcraft", *again, *rest, *what,
         *program_args,
     ]  # fmt: skip
     sys.stdout.flush()
@@ -376,6 +394,102 @@ def _report(exc: BaseException, runner: ModuleType | None) -> None:
         tb = tb.tb_next
     # The default hook prints the exception's own __traceback__ when it has one.
     sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+
+
+_TRACE_USAGE = """\
+usage: importcraft trace [--json FILE] [--top N] [RUN OPTIONS] (SCRIPT | -m MODULE | -c CODE) [ARGS]
+       importcraft trace --compare OLD.json NEW.json [--max-ms X] [--max-new-modules N]
+
+Run a program as `importcraft run` does and report, on standard error when it ends, the modules
+it imported (self and cumulative time, importer and line) and their side effects. --json FILE
+also writes the trace (schema importcraft-trace/1); --top N shows the N slowest modules (25).
+--compare: what got slower, new modules and new side effects from OLD to NEW; exits 1 when the
+import time grew by more than --max-ms milliseconds or more than --max-new-modules modules are
+new. See docs/diagnostics-trace.md."""
+
+
+def trace(args: list[str]) -> int:
+    """``importcraft trace``: run the program under :func:`importcraft.trace`, or compare."""
+    values: dict[str, str] = {}
+    i = 0
+    while i < len(args) and args[i] in ("--json", "--top", "--compare", "-h", "--help"):
+        flag = args[i]
+        if flag in ("-h", "--help"):
+            print(_TRACE_USAGE)
+            return 0
+        count = 2 if flag == "--compare" else 1
+        if i + count >= len(args):
+            return _trace_error(f"{flag} needs {'two values' if count == 2 else 'a value'}")
+        values[flag] = "\0".join(args[i + 1 : i + 1 + count])
+        i += 1 + count
+    if "--compare" in values:
+        return _compare(values["--compare"].split("\0"), args[i:])
+    try:
+        top = int(values.get("--top", "25"))
+    except ValueError:
+        return _trace_error(f"--top needs a number, not {values['--top']!r}")
+    json_file = values.get("--json")
+    if json_file is not None:
+        json_file = os.path.abspath(json_file)  # the program may change directory
+    again = ["trace", *args[:i]]
+
+    def around(execute: Callable[[], int]) -> int:
+        from ..inspect._profile import Trace
+
+        profile = Trace()
+        profile.argv = list(sys.argv)
+        profile.start()
+        try:
+            return execute()
+        finally:
+            profile.stop()
+            sys.stderr.write(profile.report(top=top) + "\n")
+            if json_file is not None:
+                profile.write_json(json_file)
+
+    return run(args[i:], around, again)
+
+
+def _trace_error(message: str) -> int:
+    print(f"{_TRACE_USAGE}\nimportcraft trace: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _compare(files: list[str], rest: list[str]) -> int:
+    import json
+
+    from ..inspect._profile import compare
+
+    limits: dict[str, float] = {}
+    i = 0
+    while i < len(rest):
+        if rest[i] not in ("--max-ms", "--max-new-modules") or i + 1 == len(rest):
+            return _trace_error(f"unexpected argument {rest[i]!r} after --compare OLD NEW")
+        try:
+            limits[rest[i]] = float(rest[i + 1])
+        except ValueError:
+            return _trace_error(f"{rest[i]} needs a number, not {rest[i + 1]!r}")
+        i += 2
+    data = []
+    for name in files:
+        try:
+            with open(name, encoding="utf-8") as handle:
+                data.append(json.load(handle))
+        except (OSError, ValueError) as exc:
+            return _trace_error(f"cannot read trace {name!r}: {exc}")
+    try:
+        text, failed = compare(
+            data[0],
+            data[1],
+            max_ms=limits.get("--max-ms"),
+            max_new_modules=(
+                int(limits["--max-new-modules"]) if "--max-new-modules" in limits else None
+            ),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        return _trace_error(f"cannot compare {files[0]!r} and {files[1]!r}: {exc}")
+    print(text)
+    return 1 if failed else 0
 
 
 def show(args: list[str]) -> int:
