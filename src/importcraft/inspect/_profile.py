@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import os
 import sys
+from _functools import partial  # type: ignore[import-not-found]  # functools without its imports
+from _operator import is_
 from _thread import get_ident
 from time import perf_counter_ns
 
@@ -43,7 +45,6 @@ ORDER_TRACE = 25
 
 # The trace collecting now, or None. The audit hook reads it first and returns when it is None.
 _ACTIVE: Trace | None = None
-_AUDIT_INSTALLED = False
 
 # Frames that are the import machinery's or importcraft's, not a module's.
 _MACHINERY = ("<frozen ", PACKAGE_FOLDER)
@@ -343,6 +344,7 @@ class Trace:
         self._state = _snapshot()
         self._t0 = perf_counter_ns()
         _ACTIVE = self
+        _aim_audit_hook(True)
         return self
 
     def stop(self) -> None:
@@ -351,6 +353,7 @@ class Trace:
         if _ACTIVE is not self:
             return
         _ACTIVE = None
+        _aim_audit_hook(False)
         self.total_ns = perf_counter_ns() - self._t0
         for wrapper in self._stdio:
             if getattr(sys, wrapper._name) is wrapper:
@@ -645,11 +648,22 @@ def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
     trace._audit(event, args)
 
 
+# The hook given to sys.addaudithook, once: a functools.partial whose function is swapped in
+# place (partial.__setstate__): operator.is_ while no trace runs, a C call that does nothing
+# and never raises, so an idle hook costs no Python frame; _audit_hook while one does. Both
+# functions stay referenced by their modules, so a call under way keeps a live function.
+_HOOK: Any = None
+
+
 def _install_audit_hook() -> None:
-    global _AUDIT_INSTALLED
-    if not _AUDIT_INSTALLED:
-        sys.addaudithook(_audit_hook)
-        _AUDIT_INSTALLED = True
+    global _HOOK
+    if _HOOK is None:
+        _HOOK = partial(is_)
+        sys.addaudithook(_HOOK)
+
+
+def _aim_audit_hook(active: bool) -> None:
+    _HOOK.__setstate__((_audit_hook if active else is_, (), None, None))
 
 
 def _text(value: object) -> str:
