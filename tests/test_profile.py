@@ -345,3 +345,29 @@ def test_compare_exit_status(tree: Any) -> None:
     missing = importcraft_trace("--compare", "old.json", "nope.json", cwd=root)
     assert missing.returncode == 2
     assert "cannot read trace 'nope.json'" in missing.stderr
+
+
+def test_command_children(tree: Any) -> None:
+    root = tree(
+        {
+            "app.py": (
+                "import subprocess, sys\n"
+                "subprocess.run([sys.executable, '-c', 'import helper'], check=True)\n"
+            ),
+            "helper.py": "import os\nos.environ['X_CHILD'] = '1'\n",
+        }
+    )
+    alone = importcraft_trace("app.py", cwd=root)
+    assert alone.returncode == 0, alone.stderr
+    assert "[pid " not in alone.stderr
+    done = importcraft_trace("--children", "--json", "out.json", "app.py", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert " -c] importcraft trace: " in done.stderr
+    assert f"helper ({root / 'helper.py'}:2): os.environ['X_CHILD'] = '1'" in done.stderr
+    children = list(root.glob("out.*.json"))
+    assert len(children) == 1
+    data = json.loads(children[0].read_text())
+    assert "helper" in [m["name"] for m in data["modules"]]
+    assert data["argv"] == ["-c"]
+    main = json.loads((root / "out.json").read_text())
+    assert "helper" not in [m["name"] for m in main["modules"]]

@@ -397,26 +397,37 @@ def _report(exc: BaseException, runner: ModuleType | None) -> None:
 
 
 _TRACE_USAGE = """\
-usage: importcraft trace [--json FILE] [--top N] [RUN OPTIONS] (SCRIPT | -m MODULE | -c CODE) [ARGS]
+usage: importcraft trace [--json FILE] [--top N] [--children] [RUN OPTIONS]
+                         (SCRIPT | -m MODULE | -c CODE) [ARGS]
        importcraft trace --compare OLD.json NEW.json [--max-ms X] [--max-new-modules N]
 
 Run a program as `importcraft run` does and report, on standard error when it ends, the modules
 it imported (self and cumulative time, importer and line) and their side effects. --json FILE
 also writes the trace (schema importcraft-trace/1); --top N shows the N slowest modules (25).
+--children: the program's Python children are traced too, each reporting when it exits (and
+writing FILE with its process id before the suffix).
 --compare: what got slower, new modules and new side effects from OLD to NEW; exits 1 when the
 import time grew by more than --max-ms milliseconds or more than --max-new-modules modules are
 new. See docs/diagnostics-trace.md."""
+
+
+_TRACE_OPTIONS = ("--json", "--top", "--children", "--compare", "-h", "--help")
 
 
 def trace(args: list[str]) -> int:
     """``importcraft trace``: run the program under :func:`importcraft.trace`, or compare."""
     values: dict[str, str] = {}
     i = 0
-    while i < len(args) and args[i] in ("--json", "--top", "--compare", "-h", "--help"):
+    children = False
+    while i < len(args) and args[i] in _TRACE_OPTIONS:
         flag = args[i]
         if flag in ("-h", "--help"):
             print(_TRACE_USAGE)
             return 0
+        if flag == "--children":
+            children = True
+            i += 1
+            continue
         count = 2 if flag == "--compare" else 1
         if i + count >= len(args):
             return _trace_error(f"{flag} needs {'two values' if count == 2 else 'a value'}")
@@ -432,6 +443,10 @@ def trace(args: list[str]) -> int:
     if json_file is not None:
         json_file = os.path.abspath(json_file)  # the program may change directory
     again = ["trace", *args[:i]]
+    if children:  # the start-up hook of the program's Python children traces them
+        from ..inspect._profile import CHILDREN_ENV
+
+        os.environ[CHILDREN_ENV] = json_file or ""
 
     def around(execute: Callable[[], int]) -> int:
         from ..inspect._profile import Trace

@@ -638,6 +638,32 @@ def trace() -> Trace:
     return Trace()
 
 
+CHILDREN_ENV = "IMPORTCRAFT_TRACE_CHILDREN"
+
+
+def trace_until_exit(json_file: str | None) -> Trace:
+    """Trace this interpreter's imports until it exits (``importcraft trace --children``).
+
+    At exit the report goes to stderr and, with ``json_file``, the trace to ``json_file``
+    with ``.PID`` put before its suffix (one file per process).
+    """
+    profile = Trace()
+    profile.start()
+
+    def report() -> None:
+        profile.stop()
+        profile.argv = list(sys.argv)
+        sys.stderr.write(f"[pid {os.getpid()}: {' '.join(sys.argv)}] {profile.report()}\n")
+        if json_file is not None:
+            stem, suffix = os.path.splitext(json_file)
+            profile.write_json(f"{stem}.{os.getpid()}{suffix or '.json'}")
+
+    import atexit
+
+    atexit.register(report)
+    return profile
+
+
 # -- the audit hook ---------------------------------------------------------------------------
 
 
