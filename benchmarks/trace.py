@@ -94,9 +94,9 @@ def body():
         __import__(name)
     import genpkg
 {setup}
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 {run}
-print(time.perf_counter() - start)
+print(time.perf_counter() - start, time.process_time() - cpu)
 """
 
 PLAIN = PROGRAM.replace("{setup}", "").replace("{run}", "body()")
@@ -117,34 +117,36 @@ def profile_overhead(root: Path, names: list[str], rounds: int) -> None:
     for code in (plain, traced):
         run_child(code, env=env)
 
-    def timed(code: str, *flags: str) -> float:
-        if not flags:
-            _, out = run_child(code, env=env)
-            return float(out.strip().splitlines()[-1])
+    cpu: dict[str, list[float]] = {"untraced": [], "traced": [], "importtime": []}
+
+    def timed(name: str, code: str, *flags: str) -> float:
         import subprocess
 
         done = subprocess.run(
             [sys.executable, *flags, "-c", code], capture_output=True, text=True, env=env,
             check=True,
         )  # fmt: skip
-        return float(done.stdout.strip().splitlines()[-1])
+        wall, used = map(float, done.stdout.split())
+        cpu[name].append(used)
+        return wall
 
-    results = interleave(
+    wall = interleave(
         {
-            "untraced": lambda: timed(plain),
-            "traced": lambda: timed(traced),
-            "importtime": lambda: timed(plain, "-X", "importtime"),
+            "untraced": lambda: timed("untraced", plain),
+            "traced": lambda: timed("traced", traced),
+            "importtime": lambda: timed("importtime", plain, "-X", "importtime"),
         },
         rounds,
     )
-    base = results["untraced"]
-    print(f"  untraced            {median(base) * 1e3:8.1f}")
-    for name in ("traced", "importtime"):
-        values = results[name]
-        print(
-            f"  {name:<18}  {median(values) * 1e3:8.1f}   ratio {paired_ratio(values, base):.3f}"
-            f" (rounds {ratio_range(values, base)})"
-        )
+    for label, results in (("wall", wall), ("CPU", cpu)):
+        base = results["untraced"]
+        print(f"  {label}: untraced          {median(base) * 1e3:8.1f}")
+        for name in ("traced", "importtime"):
+            values = results[name]
+            print(
+                f"  {label}: {name:<16}  {median(values) * 1e3:8.1f}   ratio "
+                f"{paired_ratio(values, base):.3f} (rounds {ratio_range(values, base)})"
+            )
 
 
 OPEN_LOOP = """

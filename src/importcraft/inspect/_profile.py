@@ -17,6 +17,7 @@ it happened. ``docs/diagnostics-trace.md`` lists what cannot be seen.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # signal without enum
 import os
 import sys
 from _functools import partial  # type: ignore[import-not-found]  # functools without its imports
@@ -64,6 +65,9 @@ _SIGNALS = (
     "SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGCHLD", "SIGPIPE",
     "SIGALRM", "SIGWINCH", "SIGBREAK",
 )  # fmt: skip
+_SIGNAL_NAMES = tuple(name for name in _SIGNALS if hasattr(_signal, name))
+_SIGNAL_NUMBERS = tuple(getattr(_signal, name) for name in _SIGNAL_NAMES)
+_getsignal = _signal.getsignal
 
 
 class ModuleRecord:
@@ -458,6 +462,12 @@ class Trace:
             if base is None or name == record.name or name == "sys":
                 continue
             current = vars(value)
+            try:
+                # In C, and by identity first: an == of values only for a rebound one.
+                if base.items() <= current.items():
+                    continue
+            except Exception:  # an __eq__ that raises: compare one by one below
+                pass
             for key, old in base.items():
                 if key[0] == "_":
                     continue
@@ -853,15 +863,9 @@ def _is_noter(value: object) -> bool:
 
 def _snapshot() -> tuple[Any, ...]:
     modules = sys.modules
-    signal = modules.get("_signal")
-    handlers: tuple[Any, ...] = ()
-    if signal is not None:
-        getsignal = signal.getsignal
-        handlers = tuple(
-            (name, getsignal(number))
-            for name in _SIGNALS
-            if (number := getattr(signal, name, None)) is not None
-        )
+    # _signal is loaded at start-up by every interpreter; the handlers by number, then named
+    # when a change is described.
+    handlers = tuple(map(_getsignal, _SIGNAL_NUMBERS))
     # Modules may be partly initialised here (a boundary inside their own import): getattr.
     ncallbacks = getattr(modules.get("atexit"), "_ncallbacks", None)
     filters = getattr(modules.get("warnings"), "filters", None)
@@ -906,8 +910,11 @@ def _list_change(what: str) -> Callable[[Any, Any], tuple[str, dict[str, Any]]]:
 
 
 def _signals(before: Any, after: Any) -> tuple[str, dict[str, Any]]:
-    old = dict(before)
-    changed = {name: _short(handler) for name, handler in after if old.get(name) is not handler}
+    changed = {
+        name: _short(new)
+        for name, old, new in zip(_SIGNAL_NAMES, before, after, strict=True)
+        if old is not new
+    }
     shown = ", ".join(f"{name} -> {handler}" for name, handler in changed.items())
     return f"signal handler installed: {shown}", {"signals": changed}
 
