@@ -246,10 +246,33 @@ class _TraceLoader(WrappingLoader):
         finally:
             trace._pop(record, module)
 
+    def restore(self, module: ModuleType) -> None:
+        super().restore(module)
+        if self.trace is _ACTIVE:
+            # Once the loader is the original again: that change is no monkey-patch.
+            self.trace._remember(module)
+
 
 def _loader_name(loader: object) -> str:
     loader = unwrap(loader)
     return loader.__name__ if isinstance(loader, type) else type(loader).__name__
+
+
+def _importer_frame() -> FrameType | None:
+    """From ``Trace._begin`` (under our ``create_module``): the frame that asked for the import.
+
+    Frame objects are made as ``f_back`` reaches them, so instead of walking the five frames
+    of importlib's ``_find_and_load`` (3.11 to 3.13: ``_find_and_load`` ->
+    ``_find_and_load_unlocked`` -> ``_load_unlocked`` -> ``module_from_spec`` ->
+    ``create_module``), jump there and check; walk when the shape differs.
+    """
+    try:
+        frame = sys._getframe(6)
+    except ValueError:
+        return sys._getframe(2)
+    if frame.f_code.co_name == "_find_and_load":
+        return frame.f_back
+    return sys._getframe(2)
 
 
 def _user_frame(frame: FrameType | None) -> FrameType | None:
@@ -307,7 +330,8 @@ class Trace:
         self._t0 = 0
         self._hook: Hook | None = None
         self._state: tuple[Any, ...] = ()
-        self._baseline: dict[str, dict[str, Any]] = {}
+        # module name -> (attribute names, values): what a module held when last looked at
+        self._baseline: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
         self._outputs: dict[tuple[int, str], SideEffect] = {}
         self._stdio: list[_Stdio] = []
         # kind -> (module running, file, line) of the last call of a wrapped function
@@ -341,7 +365,7 @@ class Trace:
             self._wrap(module_name)
         # Only modules: sys.modules may hold other objects; sys's own changes are state kinds.
         self._baseline = {
-            name: dict(vars(module))
+            name: (tuple(vars(module)), tuple(vars(module).values()))
             for name, module in list(sys.modules.items())
             if type(module) is type(sys)
         }
@@ -398,7 +422,7 @@ class Trace:
             parent = stack[-1]
             record.parent = parent.name
             parent.children.append(record.name)
-        frame = _user_frame(sys._getframe(1))
+        frame = _user_frame(_importer_frame())
         if frame is not None:
             record.imported_at = (frame.f_code.co_filename, frame.f_lineno)
         self.modules.append(record)
@@ -431,7 +455,11 @@ class Trace:
         self._patches(record)
         if record.name in _BY_MODULE:
             self._wrap(record.name)
-        self._baseline[record.name] = dict(vars(module))
+
+    def _remember(self, module: ModuleType) -> None:
+        """What ``module`` holds now, to tell later when another module rebinds it."""
+        namespace = vars(module)
+        self._baseline[module.__name__] = (tuple(namespace), tuple(namespace.values()))
 
     def _boundary(self, record: ModuleRecord | None) -> None:
         """Compare the process state with the last boundary; charge changes to ``record``."""
@@ -462,19 +490,21 @@ class Trace:
             if base is None or name == record.name or name == "sys":
                 continue
             current = vars(value)
+            values = tuple(current.values())
             try:
-                # In C, and by identity first: an == of values only for a rebound one.
-                if base.items() <= current.items():
+                # One C comparison, element by element by identity first (an __eq__ runs only
+                # for a rebound attribute): the usual case, nothing changed.
+                if values == base[1]:
                     continue
             except Exception:  # an __eq__ that raises: compare one by one below
                 pass
-            for key, old in base.items():
+            baseline[name] = (tuple(current), values)  # type: ignore[index]
+            for key, old in zip(*base, strict=True):
                 if key[0] == "_":
                     continue
                 new = current.get(key, old)
                 if new is old:
                     continue
-                base[key] = new
                 if _is_noter(new) or _is_noter(old):
                     continue  # the trace's own wrapper (see _LINE_NOTERS)
                 if type(new) is module_type and getattr(new, "__name__", "") == f"{name}.{key}":
@@ -556,9 +586,7 @@ class Trace:
         )
 
     def _audit(self, event: str, args: tuple[Any, ...]) -> None:
-        handler = _AUDIT_EVENTS.get(event)
-        if handler is None:
-            return
+        handler = _AUDIT_EVENTS[event]
         stack = self._stacks.get(get_ident())
         if not stack:
             return
@@ -678,10 +706,10 @@ def trace_until_exit(json_file: str | None) -> Trace:
 
 
 def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
-    trace = _ACTIVE
-    if trace is None:
-        return
-    trace._audit(event, args)
+    if event in _AUDIT_EVENTS:  # most events are not side effects: one lookup
+        trace = _ACTIVE
+        if trace is not None:
+            trace._audit(event, args)
 
 
 # The hook given to sys.addaudithook, once: a functools.partial whose function is swapped in
