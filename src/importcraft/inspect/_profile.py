@@ -817,7 +817,12 @@ def _on_chdir(args: tuple[Any, ...]) -> tuple[str, str, dict[str, Any]]:
 
 
 def _on_thread(args: tuple[Any, ...]) -> tuple[str, str, dict[str, Any]]:
-    target = _short(args[0]) if args else "?"
+    function = args[0] if args else None
+    # threading.Thread.start: the function is the thread's bound _bootstrap; name the thread
+    # (its name says its target's: "Thread-1 (serve)").
+    thread = getattr(function, "__self__", None)
+    name = getattr(thread, "name", None)
+    target = name if isinstance(name, str) else _short(function)
     return "thread", f"thread started: {target}", {"target": target}
 
 
