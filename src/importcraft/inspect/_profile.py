@@ -219,10 +219,13 @@ def _importing() -> bool:
 
 
 class _TraceLoader(WrappingLoader):
-    """Times one module's creation and body, and keeps the stack of executing modules."""
+    """Times one module's creation and body, and keeps the stack of executing modules.
+
+    Kept to few calls: it runs for every module loaded while tracing.
+    """
 
     def __init__(self, original: object, trace: Trace, start: int) -> None:
-        super().__init__(original)
+        self.original = original  # WrappingLoader.__init__'s work, without the call
         self.trace = trace
         self.start = start
         self.record: ModuleRecord | None = None
@@ -234,31 +237,25 @@ class _TraceLoader(WrappingLoader):
         finally:
             record._create_ns = perf_counter_ns() - record._start
 
-    def run(self, module: ModuleType) -> None:
+    def load(self, module: ModuleType) -> None:
         record = self.record
         trace = self.trace
         if record is None or trace is not _ACTIVE:
-            super().run(module)
+            super().load(module)
             return
         trace._push(record, module)
         try:
-            super().run(module)
+            try:
+                self.original.exec_module(module)  # type: ignore[attr-defined]
+            finally:
+                trace._pop(record, module)
         finally:
-            trace._pop(record, module)
-
-    def restore(self, module: ModuleType) -> None:
-        super().restore(module)
-        if self.trace is _ACTIVE:
-            # Once the loader is the original again: that change is no monkey-patch.
-            self.trace._remember(module)
+            self.restore(module)
+        # Once the loader is the original again (that change is no monkey-patch):
+        trace._remember(module)
 
 
 _is_module = type(sys).__instancecheck__
-
-
-def _loader_name(loader: object) -> str:
-    loader = unwrap(loader)
-    return loader.__name__ if isinstance(loader, type) else type(loader).__name__
 
 
 def _importer_frame() -> FrameType | None:
@@ -414,9 +411,11 @@ class Trace:
 
     def _begin(self, spec: ModuleSpec, loader: object, start: int) -> ModuleRecord:
         record = ModuleRecord(spec.name, start)
-        record.loader = _loader_name(loader)
+        if isinstance(loader, WrappingLoader):
+            loader = unwrap(loader)
+        record.loader = loader.__name__ if isinstance(loader, type) else type(loader).__name__
         record.kind = _KINDS.get(record.loader, "other")
-        if spec.has_location:
+        if spec.origin is not None and spec.has_location:
             record.file = spec.origin
         if record.kind == "source":
             record.cached_path = spec.cached
