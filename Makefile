@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 
-.PHONY: test test-all test-real real-venv demo bench venv clean
+.PHONY: test test-all test-real real-venv demo bench venv browser clean
 
 test:
 	@tools/check $(PYTHON) $(VENV)
@@ -23,6 +23,10 @@ real-venv: venv
 
 venv:
 	@tools/venv $(PYTHON) $(VENV)
+
+# Debian's chromium and chromium-driver, for the HTML report's browser tests (root or sudo).
+browser:
+	@tools/install-chromium
 
 demo: venv
 	@$(VENV)/bin/python examples/demo.py

@@ -476,6 +476,55 @@ def demo_transform(folder: Path) -> None:
     show("after set_default_version: mylib is mylib_v2", mylib is mylib_v2)
 
 
+def demo_explain() -> None:
+    step("explain: why a name resolves where it does (a random.py beside the program)")
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "random.py").write_text("print('my own random.py')\n")
+        print("   $ python -m importcraft explain random   (in a folder with a random.py)")
+        done = subprocess.run(
+            [sys.executable, "-m", "importcraft", "explain", "random"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        # The verdict, the winner and what it hides (the steps follow in the full text).
+        for line in done.stdout.splitlines()[:9]:
+            print("  ", line)
+        show("exit status (the file was never run)", done.returncode)
+
+
+def demo_cycle(folder: Path) -> None:
+    step("explain_cycle: a circular import that broke, the chain, the missing name, the fix")
+    files = {
+        "main.py": "import checkout\n",
+        "checkout.py": "from pricing import price\n\nTAX = 0.2\n\n\n"
+        "def total(n):\n    return price(n)\n",
+        "pricing.py": "from checkout import TAX\n\n\ndef price(n):\n    return n * (1 + TAX)\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    print("   $ python -m importcraft run main.py   (checkout and pricing import each other)")
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTCRAFT_RUN"}
+    command = [sys.executable, "-m", "importcraft", "run", "main.py"]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, env=env)
+    print(textwrap.indent(done.stderr.rstrip(), "   "))
+    show("exit status (the program's)", done.returncode)
+    # The same, in a program: explain_cycle() takes the exception.
+    sys.path.insert(0, str(folder))
+    try:
+        import main  # noqa: F401
+    except ImportError as exc:
+        explanation = ic.explain_cycle(exc)
+        assert explanation is not None
+        fix = explanation.to_dict()["fix"]
+        show("ic.explain_cycle(exc) fix", f"({fix['number']}) {fix['title']}, line {fix['line']}")
+    finally:
+        sys.path.remove(str(folder))
+        for name in ("main", "checkout", "pricing"):
+            sys.modules.pop(name, None)
+
+
 def demo_hooks() -> None:
     step("Every change is a Hook: listed, removable, restoring exactly what it changed")
     for hook in ic.hooks():
@@ -513,6 +562,9 @@ def main() -> None:
         demo_trust()
     with tempfile.TemporaryDirectory() as folder:
         demo_transform(Path(folder))
+    demo_explain()
+    with tempfile.TemporaryDirectory() as folder:
+        demo_cycle(Path(folder))
     demo_hooks()
     print("\nDone.")
 

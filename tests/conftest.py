@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
@@ -63,3 +64,14 @@ def run_python(
         timeout=120,
         check=False,
     )
+
+
+def settle_coverage(name: str) -> None:
+    """Import ``name``, a module file not imported yet, in this thread before threads start.
+
+    Under coverage, the first file traced after ``sys.path`` changed makes coverage re-read
+    ``sys.path`` inside ``coverage.misc.sys_modules_saved()``, which then deletes every module
+    that appeared meanwhile, other threads' included (a ``KeyError`` inside importlib). Tests
+    that import new files from several threads let that happen first, here.
+    """
+    importlib.import_module(name)

@@ -15,7 +15,7 @@ import pytest
 
 import importcraft
 
-from .conftest import run_python
+from .conftest import run_python, settle_coverage
 
 
 def test_a_blocked_import_says_what_blocked_it_and_why() -> None:
@@ -453,7 +453,8 @@ def test_threads_probe_blocked_names_while_others_import(tree: Any) -> None:
 
     count = 40
     files = {f"threaded_{i}.py": f"value = {i}" for i in range(count)}
-    sys.path.insert(0, str(tree(files)))
+    sys.path.insert(0, str(tree({**files, "threaded_settle.py": ""})))
+    settle_coverage("threaded_settle")
     importcraft.virtual({"walled": ""})
     importcraft.block("walled")
     errors: list[BaseException] = []

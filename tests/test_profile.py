@@ -371,3 +371,29 @@ def test_command_children(tree: Any) -> None:
     assert data["argv"] == ["-c"]
     main = json.loads((root / "out.json").read_text())
     assert "helper" not in [m["name"] for m in main["modules"]]
+
+
+def test_command_views_and_importtime_logs(tree: Any) -> None:
+    root = tree({"app.py": "import helper\n", "helper.py": "import json\n"})
+    done = importcraft_trace(
+        "--html", "t.html", "--speedscope", "t.speedscope.json", "--chrome-trace", "t.trace.json",
+        "--json", "t.json", "app.py", cwd=root,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "helper" in (root / "t.html").read_text()
+    for name in ("t.speedscope.json", "t.trace.json", "t.json"):
+        assert json.loads((root / name).read_text())
+    log = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import helper"],
+        capture_output=True, text=True, cwd=root, env=bare_env(), check=True,
+    )  # fmt: skip
+    (root / "importtime.log").write_text(log.stderr)
+    done = importcraft_trace(
+        "--from-importtime", "importtime.log", "--top", "3", "--json", "log.json", cwd=root
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("importcraft trace: ")
+    assert "helper" in [m["name"] for m in json.loads((root / "log.json").read_text())["modules"]]
+    bad = importcraft_trace("--from-importtime", "nope.log", cwd=root)
+    assert bad.returncode == 1
+    assert "nope.log" in bad.stderr

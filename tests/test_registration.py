@@ -29,6 +29,8 @@ NOT_INSTALLERS = {
     "DictSource": "a class: installing one is install()'s job",
     "DirectorySource": "a class",
     "EnvSource": "a class",
+    "Explanation": "a class",
+    "explain": "read-only: tests/test_explain.py checks it changes nothing",
     "Source": "a class",
     "Hook": "a class",
     "ImportBlockedError": "an exception",
@@ -45,6 +47,10 @@ NOT_INSTALLERS = {
     "optional": "imports a module, as an import statement does",
     "require": "imports a module, as an import statement does",
     "resolve_lazy": "runs pending bodies, as their first use does",
+    "CycleExplanation": "a class",
+    "explain_cycle": "read-only",
+    "Trace": "a class",
+    "trace": "makes a Trace; its rules leave with its with block (tests/test_profile.py)",
 }
 
 

@@ -19,7 +19,7 @@ import importcraft
 from importcraft.core._loaders import WrappingLoader, wrap_loader
 from importcraft.core._router import DECORATE, RESOLVE, ROUTER, Rule, add_rules
 
-from .conftest import run_python
+from .conftest import run_python, settle_coverage
 
 
 class RecordingSource(importcraft.Source):
@@ -474,11 +474,7 @@ def test_hooks_can_come_and_go_while_other_threads_import(tree: Any) -> None:
             errors.append(exc)
             stop.set()
 
-    # Under coverage, the first file traced after sys.path changed makes coverage re-read
-    # sys.path inside coverage.misc.sys_modules_saved(), which then deletes every module that
-    # appeared meanwhile, other threads' included (a KeyError inside importlib). Let that
-    # happen here, before the threads start, by tracing one new file in this thread.
-    assert importlib.import_module("thr_0_0").n == 0
+    settle_coverage("thr_0_0")
     threads = [threading.Thread(target=importer, args=(i,)) for i in range(8)]
     threads += [threading.Thread(target=churn) for _ in range(2)]
     for thread in threads:

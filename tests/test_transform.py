@@ -233,7 +233,8 @@ def test_transformed_code_run_without_its_loader_says_so(tree: Any) -> None:
     sys.path.insert(0, str(tree({"checked.py": "assert 1 + 1 == 2\n"})))  # restored after
     importcraft.transform("checked", AssertionRewriter())
     spec = importlib.util.find_spec("checked")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     code = spec.loader.get_code("checked")  # type: ignore[attr-defined]
     with pytest.raises(ImportError, match="without the transform's loader") as caught:
         exec(code, {"__name__": "checked"})

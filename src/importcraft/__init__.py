@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from .core._state import Hook as Hook
     from .core._state import hooks as hooks
     from .core._state import isolated as isolated
+    from .inspect._cycles import CycleExplanation as CycleExplanation
+    from .inspect._cycles import explain_cycle as explain_cycle
+    from .inspect._explain import Explanation as Explanation
+    from .inspect._explain import explain as explain
     from .inspect._profile import Trace as Trace
     from .inspect._profile import trace as trace
     from .lazy._attach import lazy_attach as lazy_attach
@@ -77,6 +81,8 @@ _PUBLIC = {
     "importcraft.lazy._attach": ("lazy_attach", "lazy_attach_stub"),
     "importcraft.lazy._optional": ("optional", "require"),
     "importcraft.rewrite": ("TransformInfo", "source_transformer", "transform", "transform_status"),
+    "importcraft.inspect._explain": ("Explanation", "explain"),
+    "importcraft.inspect._cycles": ("CycleExplanation", "explain_cycle"),
     "importcraft.inspect._profile": ("Trace", "trace"),
 }
 _LAZY = {name: module for module, names in _PUBLIC.items() for name in names}

@@ -33,6 +33,10 @@ from a [tool.importcraft] table in the nearest pyproject.toml (or the file given
 under `python -I` or `-E` no pyproject.toml is looked for.
 """
 
+# What CPython 3.11-3.13 say of a module still being imported (3.13 says the second of a module
+# in the script's folder): only then is the explanation loaded.
+_CYCLE_HINTS = ("(most likely due to a circular import)", "you intended to import)")
+
 # -X and -W, which python also takes glued to their value (-Xdev, -Werror).
 _INTERPRETER = tuple(option.flag for option in OPTIONS if option.kind == INTERPRETER)
 
@@ -84,7 +88,13 @@ def _main_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     commands.add_parser("run", help="run a program with import hooks", add_help=False)
     commands.add_parser("show", help="print a module's code as transformed", add_help=False)
-    commands.add_parser("trace", help="profile a program's imports and their side effects")
+    commands.add_parser("explain", help="say why a name resolves where it does", add_help=False)
+    commands.add_parser(
+        "report", help="write an import trace as HTML or for a viewer", add_help=False
+    )
+    commands.add_parser(
+        "trace", help="profile a program's imports and their side effects", add_help=False
+    )
     return parser
 
 
@@ -95,6 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args[1:])
     if args and args[0] == "show":
         return show(args[1:])
+    if args and args[0] == "explain":
+        return explain(args[1:])
+    if args and args[0] == "report":
+        return report(args[1:])
     if args and args[0] == "trace":
         return trace(args[1:])
     _main_parser().parse_args(args)  # prints help, version or the usage error, and exits
@@ -360,6 +374,10 @@ def _execute(mode: str, target: str, script: bytes | None, runner: ModuleType | 
         raise
     except BaseException as exc:
         _report(exc, runner)
+        if isinstance(exc, (ImportError, AttributeError)) and any(
+            hint in str(exc) for hint in _CYCLE_HINTS
+        ):
+            _explain_cycle(exc)
         if isinstance(exc, KeyboardInterrupt):
             # Die of SIGINT, as Python does, so the parent sees the right status. _signal, not
             # signal: it is loaded at start-up, and a policy cannot refuse it now.
@@ -397,21 +415,27 @@ def _report(exc: BaseException, runner: ModuleType | None) -> None:
 
 
 _TRACE_USAGE = """\
-usage: importcraft trace [--json FILE] [--top N] [--children] [RUN OPTIONS]
-                         (SCRIPT | -m MODULE | -c CODE) [ARGS]
+usage: importcraft trace [--json FILE] [--top N] [--children] [--html FILE] [--speedscope FILE]
+                         [--chrome-trace FILE] [RUN OPTIONS] (SCRIPT | -m MODULE | -c CODE) [ARGS]
+       importcraft trace --from-importtime LOG [--top N] [--json FILE] [--html FILE] ...
        importcraft trace --compare OLD.json NEW.json [--max-ms X] [--max-new-modules N]
 
 Run a program as `importcraft run` does and report, on standard error when it ends, the modules
 it imported (self and cumulative time, importer and line) and their side effects. --json FILE
-also writes the trace (schema importcraft-trace/1); --top N shows the N slowest modules (25).
+also writes the trace (schema importcraft-trace/1); --top N shows the N slowest modules (25);
+--html, --speedscope and --chrome-trace write the views of docs/diagnostics-report.md.
 --children: the program's Python children are traced too, each reporting when it exits (and
-writing FILE with its process id before the suffix).
+writing the --json FILE with its process id before the suffix).
+--from-importtime LOG: the same report and views from a `python -X importtime` log (times only).
 --compare: what got slower, new modules and new side effects from OLD to NEW; exits 1 when the
 import time grew by more than --max-ms milliseconds or more than --max-new-modules modules are
 new. See docs/diagnostics-trace.md."""
 
 
-_TRACE_OPTIONS = ("--json", "--top", "--children", "--compare", "-h", "--help")
+_TRACE_OPTIONS = (
+    "--json", "--top", "--children", "--compare", "--html", "--speedscope", "--chrome-trace",
+    "--from-importtime", "-h", "--help",
+)  # fmt: skip
 
 
 def trace(args: list[str]) -> int:
@@ -439,9 +463,24 @@ def trace(args: list[str]) -> int:
         top = int(values.get("--top", "25"))
     except ValueError:
         return _trace_error(f"--top needs a number, not {values['--top']!r}")
+    # The program may change directory: output files are named from here.
+    views = {flag: os.path.abspath(values[flag]) for flag in _TRACE_VIEWS if flag in values}
     json_file = values.get("--json")
     if json_file is not None:
-        json_file = os.path.abspath(json_file)  # the program may change directory
+        json_file = os.path.abspath(json_file)
+    if "--from-importtime" in values:
+        if i < len(args):
+            return _trace_error(f"nothing to run with --from-importtime: {args[i]!r}")
+        from ..inspect import _report
+        from ..inspect._profile import format_report
+
+        try:
+            data = _report.read_importtime(values["--from-importtime"])
+        except (OSError, ValueError) as exc:
+            print(f"importcraft trace: error: {exc}", file=sys.stderr)
+            return 1
+        print(format_report(data, top=top))
+        return _write_views(data, views, json_file)
     again = ["trace", *args[:i]]
     if children:  # the start-up hook of the program's Python children traces them
         from ..inspect._profile import CHILDREN_ENV
@@ -459,10 +498,36 @@ def trace(args: list[str]) -> int:
         finally:
             profile.stop()
             sys.stderr.write(profile.report(top=top) + "\n")
-            if json_file is not None:
-                profile.write_json(json_file)
+            _write_views(profile.to_dict(), views, json_file)
 
     return run(args[i:], around, again)
+
+
+_TRACE_VIEWS = ("--html", "--speedscope", "--chrome-trace")
+
+
+def _write_views(data: dict[str, Any], views: dict[str, str], json_file: str | None) -> int:
+    """Write the trace ``data`` as JSON and as the views asked for (diagnostics-report.md)."""
+    import json
+
+    if json_file is not None:
+        with open(json_file, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+            handle.write("\n")
+    if not views:
+        return 0
+    from ..inspect import _report
+
+    if "--html" in views:
+        _report.write_html(data, views["--html"])
+    for flag, convert in (
+        ("--speedscope", _report.to_speedscope),
+        ("--chrome-trace", _report.to_chrome_trace),
+    ):
+        if flag in views:
+            with open(views[flag], "w", encoding="utf-8") as handle:
+                json.dump(convert(data), handle, separators=(",", ":"))
+    return 0
 
 
 def _trace_error(message: str) -> int:
@@ -505,6 +570,23 @@ def _compare(files: list[str], rest: list[str]) -> int:
         return _trace_error(f"cannot compare {files[0]!r} and {files[1]!r}: {exc}")
     print(text)
     return 1 if failed else 0
+
+
+def _explain_cycle(exc: BaseException) -> None:
+    """After the traceback: why a circular import broke, when it did (loaded only then)."""
+    try:
+        from ..inspect._cycles import explain_cycle
+
+        explanation = explain_cycle(exc)
+    except Exception as error:  # the program's policies may refuse what this needs
+        print(
+            f"importcraft run: cannot explain this circular import: "
+            f"{type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
+        return
+    if explanation is not None:
+        print(f"\n{explanation}", file=sys.stderr)
 
 
 def show(args: list[str]) -> int:
@@ -582,6 +664,97 @@ def show(args: list[str]) -> int:
         "source": ast.unparse(tree),
     }
     return _output(json.dumps(shown, indent=2))
+
+
+def explain(args: list[str]) -> int:
+    """``importcraft explain NAME``: why the name resolves where it does; 1 if it does not."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="importcraft explain",
+        description="Say how `import NAME` would be resolved from the current folder, step by "
+        "step, and what else on the path holds the name, without running any module. Exit "
+        "status 0 when the name resolves, 1 when it does not.",
+    )
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--json", action="store_true", help="print the result as a JSON object")
+    parser.add_argument(
+        "--import-parents",
+        action="store_true",
+        help="import the parent packages first (runs their __init__) instead of reading "
+        "their specs",
+    )
+    options = parser.parse_args(args)
+    from ..inspect._explain import explain as explain_name
+    from ..inspect._explain import stdlib_import
+
+    # Found as `python -m NAME` would find it: from the current folder first.
+    if not sys.flags.safe_path and sys.path:
+        sys.path[0] = os.getcwd()
+
+    try:
+        explanation = explain_name(options.name, import_parents=options.import_parents)
+    except (TypeError, ValueError) as exc:
+        print(f"importcraft explain: error: {exc}", file=sys.stderr)
+        return 2
+    if options.json:
+        # From the standard library's folder: a json.py in the current folder must not run.
+        json: Any = stdlib_import("json")
+        text = json.dumps(explanation.to_dict(), indent=2)
+    else:
+        text = str(explanation)
+    status = _output(text)
+    return status or (0 if explanation.found else 1)
+
+
+def report(args: list[str]) -> int:
+    """``importcraft report``: an HTML report, a speedscope or a Chrome trace file of a saved
+    trace (``importcraft trace --json``) or of a ``python -X importtime`` log."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="importcraft report",
+        description="Turn an import trace into an offline HTML report (an icicle chart, the "
+        "modules, their side effects), a speedscope profile or a Chrome trace (Perfetto, "
+        "chrome://tracing). The trace comes from `importcraft trace --json FILE` or from a "
+        "`python -X importtime` log (times only).",
+    )
+    given = parser.add_mutually_exclusive_group(required=True)
+    given.add_argument("--from-importtime", metavar="LOG", help="a python -X importtime log")
+    given.add_argument("--from-json", metavar="FILE", help="a trace from importcraft trace --json")
+    parser.add_argument("--html", metavar="FILE", help="write the HTML report to FILE")
+    parser.add_argument("--speedscope", metavar="FILE", help="write a speedscope profile to FILE")
+    parser.add_argument("--chrome-trace", metavar="FILE", help="write a Chrome trace to FILE")
+    options = parser.parse_args(args)
+    if not (options.html or options.speedscope or options.chrome_trace):
+        parser.error("give at least one of --html, --speedscope, --chrome-trace")
+    import json
+
+    from ..inspect import _report
+
+    source = options.from_importtime or options.from_json
+    try:
+        if options.from_importtime:
+            data = _report.read_importtime(source)
+        else:
+            data = _report.load_json(source)
+        if options.html:
+            _report.write_html(data, options.html)
+        exports = (
+            (options.speedscope, _report.to_speedscope),
+            (options.chrome_trace, _report.to_chrome_trace),
+        )
+        for target, convert in exports:
+            if target:
+                with open(target, "w", encoding="utf-8") as file:
+                    json.dump(convert(data), file, separators=(",", ":"))
+    except (OSError, ValueError) as exc:
+        print(f"importcraft report: error: {exc}", file=sys.stderr)
+        return 1
+    written = [t for t in (options.html, options.speedscope, options.chrome_trace) if t]
+    modules = len(data["modules"])
+    print(f"importcraft report: {modules} modules from {source} -> {', '.join(written)}")
+    return 0
 
 
 def _output(text: str) -> int:

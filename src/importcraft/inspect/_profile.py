@@ -632,6 +632,12 @@ class Trace:
             json.dump(self.to_dict(), handle, indent=1)
             handle.write("\n")
 
+    def write_html(self, path: str | os.PathLike[str]) -> None:
+        """Write the offline HTML report of this trace (see docs/diagnostics-report.md)."""
+        from ._report import write_html
+
+        write_html(self.to_dict(), os.fspath(path))
+
     def _finish(self) -> None:
         """Self times: each module's cumulative time less its children's."""
         by_name = {record.name: record for record in self.modules}
