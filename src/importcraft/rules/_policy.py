@@ -62,6 +62,7 @@ _OWN_MODULES = (
 _OWN_STDLIB = (
     "ast",
     "asyncio.coroutines",
+    "atexit",
     "collections.abc",
     "dataclasses",
     "difflib",
@@ -75,8 +76,10 @@ _OWN_STDLIB = (
     "linecache",
     "operator",
     "pathlib",
+    "platform",
     "pprint",
     "sysconfig",
+    "time",
     "traceback",
     "warnings",
 )
