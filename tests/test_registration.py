@@ -49,6 +49,8 @@ NOT_INSTALLERS = {
     "resolve_lazy": "runs pending bodies, as their first use does",
     "CycleExplanation": "a class",
     "explain_cycle": "read-only",
+    "Trace": "a class",
+    "trace": "makes a Trace; its rules leave with its with block (tests/test_profile.py)",
 }
 
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from .inspect._cycles import explain_cycle as explain_cycle
     from .inspect._explain import Explanation as Explanation
     from .inspect._explain import explain as explain
+    from .inspect._profile import Trace as Trace
+    from .inspect._profile import trace as trace
     from .lazy._attach import lazy_attach as lazy_attach
     from .lazy._attach import lazy_attach_stub as lazy_attach_stub
     from .lazy._modules import LazyImportError as LazyImportError
@@ -81,6 +83,7 @@ _PUBLIC = {
     "importcraft.rewrite": ("TransformInfo", "source_transformer", "transform", "transform_status"),
     "importcraft.inspect._explain": ("Explanation", "explain"),
     "importcraft.inspect._cycles": ("CycleExplanation", "explain_cycle"),
+    "importcraft.inspect._profile": ("Trace", "trace"),
 }
 _LAZY = {name: module for module, names in _PUBLIC.items() for name in names}
 __all__ = sorted(_LAZY)

@@ -51,6 +51,12 @@ def main() -> None:
         message = str(exc) if str(exc).startswith(ENV) else f"{ENV}: {exc}"
         print(f"importcraft: {message} (ignored; the program runs without it)", file=sys.stderr)
         del os.environ[ENV]
+        return
+    children = os.environ.get("IMPORTCRAFT_TRACE_CHILDREN")  # importcraft trace --children
+    if children is not None:
+        from ..inspect._profile import trace_until_exit
+
+        trace_until_exit(children or None)
 
 
 def undo() -> None:

@@ -19,7 +19,7 @@ from ._config import BY_FLAG, ENV, FILE, FLAG, INTERPRETER, OPTIONS, ConfigError
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     import argparse
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from types import CodeType, ModuleType, TracebackType
     from typing import Any
 
@@ -92,6 +92,9 @@ def _main_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "report", help="write an import trace as HTML or for a viewer", add_help=False
     )
+    commands.add_parser(
+        "trace", help="profile a program's imports and their side effects", add_help=False
+    )
     return parser
 
 
@@ -106,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return explain(args[1:])
     if args and args[0] == "report":
         return report(args[1:])
+    if args and args[0] == "trace":
+        return trace(args[1:])
     _main_parser().parse_args(args)  # prints help, version or the usage error, and exits
     return 2
 
@@ -206,13 +211,21 @@ def _configuration(given: dict[str, list[str]], config_file: str | None) -> Conf
     return merge(from_file, parse_options({k: v for k, v in given.items() if v}))
 
 
-def run(args: list[str]) -> int:
-    """``importcraft run``: install the configuration, then run the program as Python would."""
+def run(
+    args: list[str],
+    around: Callable[[Callable[[], int]], int] | None = None,
+    command: Sequence[str] = ("run",),
+) -> int:
+    """``importcraft run``: install the configuration, then run the program as Python would.
+
+    ``around`` (``importcraft trace``'s) gets the function running the program and calls it;
+    ``command`` is what a restart under the program's -X/-W options runs again.
+    """
     own, (mode, target), program_args = _split(args)
     given, config_file, interpreter = _parse(own)
     verbose = len(given.pop(BY_FLAG["-v"].dest, ()))
     if interpreter:
-        return _restart(interpreter, own, mode, target, program_args)
+        return _restart(interpreter, own, mode, target, program_args, command)
 
     # As `python SCRIPT` does, refuse a script that cannot be read before doing anything.
     script = None
@@ -277,6 +290,8 @@ def run(args: list[str]) -> int:
     package = sys.modules.get("importcraft")
     if package is not None and hasattr(package, "_cli"):
         delattr(package, "_cli")
+    if around is not None:
+        return around(lambda: _execute(mode, target, script, runner))
     return _execute(mode, target, script, runner)
 
 
@@ -303,7 +318,12 @@ def _is_zip(target: str, script: bytes | None) -> bool:
 
 
 def _restart(
-    interpreter: list[str], own: list[str], mode: str, target: str, program_args: list[str]
+    interpreter: list[str],
+    own: list[str],
+    mode: str,
+    target: str,
+    program_args: list[str],
+    again: Sequence[str] = ("run",),
 ) -> int:
     """Run ``run`` again in an interpreter started with the program's -X and -W options."""
     import subprocess
@@ -323,7 +343,7 @@ def _restart(
         i += 1
     what = {"script": ["--", target], "-": ["-"]}.get(mode, [mode, target])
     command = [
-        sys.executable, *flags, *interpreter, "-m", "importcraft", "run", *rest, *what,
+        sys.executable, *flags, *interpreter, "-m", "importcraft", *again, *rest, *what,
         *program_args,
     ]  # fmt: skip
     sys.stdout.flush()
@@ -392,6 +412,164 @@ def _report(exc: BaseException, runner: ModuleType | None) -> None:
         tb = tb.tb_next
     # The default hook prints the exception's own __traceback__ when it has one.
     sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+
+
+_TRACE_USAGE = """\
+usage: importcraft trace [--json FILE] [--top N] [--children] [--html FILE] [--speedscope FILE]
+                         [--chrome-trace FILE] [RUN OPTIONS] (SCRIPT | -m MODULE | -c CODE) [ARGS]
+       importcraft trace --from-importtime LOG [--top N] [--json FILE] [--html FILE] ...
+       importcraft trace --compare OLD.json NEW.json [--max-ms X] [--max-new-modules N]
+
+Run a program as `importcraft run` does and report, on standard error when it ends, the modules
+it imported (self and cumulative time, importer and line) and their side effects. --json FILE
+also writes the trace (schema importcraft-trace/1); --top N shows the N slowest modules (25);
+--html, --speedscope and --chrome-trace write the views of docs/diagnostics-report.md.
+--children: the program's Python children are traced too, each reporting when it exits (and
+writing the --json FILE with its process id before the suffix).
+--from-importtime LOG: the same report and views from a `python -X importtime` log (times only).
+--compare: what got slower, new modules and new side effects from OLD to NEW; exits 1 when the
+import time grew by more than --max-ms milliseconds or more than --max-new-modules modules are
+new. See docs/diagnostics-trace.md."""
+
+
+_TRACE_OPTIONS = (
+    "--json", "--top", "--children", "--compare", "--html", "--speedscope", "--chrome-trace",
+    "--from-importtime", "-h", "--help",
+)  # fmt: skip
+
+
+def trace(args: list[str]) -> int:
+    """``importcraft trace``: run the program under :func:`importcraft.trace`, or compare."""
+    values: dict[str, str] = {}
+    i = 0
+    children = False
+    while i < len(args) and args[i] in _TRACE_OPTIONS:
+        flag = args[i]
+        if flag in ("-h", "--help"):
+            print(_TRACE_USAGE)
+            return 0
+        if flag == "--children":
+            children = True
+            i += 1
+            continue
+        count = 2 if flag == "--compare" else 1
+        if i + count >= len(args):
+            return _trace_error(f"{flag} needs {'two values' if count == 2 else 'a value'}")
+        values[flag] = "\0".join(args[i + 1 : i + 1 + count])
+        i += 1 + count
+    if "--compare" in values:
+        return _compare(values["--compare"].split("\0"), args[i:])
+    try:
+        top = int(values.get("--top", "25"))
+    except ValueError:
+        return _trace_error(f"--top needs a number, not {values['--top']!r}")
+    # The program may change directory: output files are named from here.
+    views = {flag: os.path.abspath(values[flag]) for flag in _TRACE_VIEWS if flag in values}
+    json_file = values.get("--json")
+    if json_file is not None:
+        json_file = os.path.abspath(json_file)
+    if "--from-importtime" in values:
+        if i < len(args):
+            return _trace_error(f"nothing to run with --from-importtime: {args[i]!r}")
+        from ..inspect import _report
+        from ..inspect._profile import format_report
+
+        try:
+            data = _report.read_importtime(values["--from-importtime"])
+        except (OSError, ValueError) as exc:
+            print(f"importcraft trace: error: {exc}", file=sys.stderr)
+            return 1
+        print(format_report(data, top=top))
+        return _write_views(data, views, json_file)
+    again = ["trace", *args[:i]]
+    if children:  # the start-up hook of the program's Python children traces them
+        from ..inspect._profile import CHILDREN_ENV
+
+        os.environ[CHILDREN_ENV] = json_file or ""
+
+    def around(execute: Callable[[], int]) -> int:
+        from ..inspect._profile import Trace
+
+        profile = Trace()
+        profile.argv = list(sys.argv)
+        profile.start()
+        try:
+            return execute()
+        finally:
+            profile.stop()
+            sys.stderr.write(profile.report(top=top) + "\n")
+            _write_views(profile.to_dict(), views, json_file)
+
+    return run(args[i:], around, again)
+
+
+_TRACE_VIEWS = ("--html", "--speedscope", "--chrome-trace")
+
+
+def _write_views(data: dict[str, Any], views: dict[str, str], json_file: str | None) -> int:
+    """Write the trace ``data`` as JSON and as the views asked for (diagnostics-report.md)."""
+    import json
+
+    if json_file is not None:
+        with open(json_file, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+            handle.write("\n")
+    if not views:
+        return 0
+    from ..inspect import _report
+
+    if "--html" in views:
+        _report.write_html(data, views["--html"])
+    for flag, convert in (
+        ("--speedscope", _report.to_speedscope),
+        ("--chrome-trace", _report.to_chrome_trace),
+    ):
+        if flag in views:
+            with open(views[flag], "w", encoding="utf-8") as handle:
+                json.dump(convert(data), handle, separators=(",", ":"))
+    return 0
+
+
+def _trace_error(message: str) -> int:
+    print(f"{_TRACE_USAGE}\nimportcraft trace: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _compare(files: list[str], rest: list[str]) -> int:
+    import json
+
+    from ..inspect._profile import compare
+
+    limits: dict[str, float] = {}
+    i = 0
+    while i < len(rest):
+        if rest[i] not in ("--max-ms", "--max-new-modules") or i + 1 == len(rest):
+            return _trace_error(f"unexpected argument {rest[i]!r} after --compare OLD NEW")
+        try:
+            limits[rest[i]] = float(rest[i + 1])
+        except ValueError:
+            return _trace_error(f"{rest[i]} needs a number, not {rest[i + 1]!r}")
+        i += 2
+    data = []
+    for name in files:
+        try:
+            with open(name, encoding="utf-8") as handle:
+                data.append(json.load(handle))
+        except (OSError, ValueError) as exc:
+            return _trace_error(f"cannot read trace {name!r}: {exc}")
+    try:
+        text, failed = compare(
+            data[0],
+            data[1],
+            max_ms=limits.get("--max-ms"),
+            max_new_modules=(
+                int(limits["--max-new-modules"]) if "--max-new-modules" in limits else None
+            ),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        return _trace_error(f"cannot compare {files[0]!r} and {files[1]!r}: {exc}")
+    print(text)
+    return 1 if failed else 0
 
 
 def _explain_cycle(exc: BaseException) -> None:

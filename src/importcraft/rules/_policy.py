@@ -38,6 +38,7 @@ _OWN_MODULES = (
     "importcraft.core._wrapping",
     "importcraft.inspect._cycles",
     "importcraft.inspect._explain",
+    "importcraft.inspect._profile",
     "importcraft.inspect._report",
     "importcraft.lazy._attach",
     "importcraft.lazy._modules",
@@ -61,6 +62,7 @@ _OWN_MODULES = (
 _OWN_STDLIB = (
     "ast",
     "asyncio.coroutines",
+    "atexit",
     "collections.abc",
     "dataclasses",
     "difflib",
@@ -74,8 +76,10 @@ _OWN_STDLIB = (
     "linecache",
     "operator",
     "pathlib",
+    "platform",
     "pprint",
     "sysconfig",
+    "time",
     "traceback",
     "warnings",
 )
