@@ -494,6 +494,51 @@ def demo_explain() -> None:
         show("exit status (the file was never run)", done.returncode)
 
 
+def demo_profile(folder: Path) -> None:
+    step("importcraft trace: what each import costs, who imported it, what its body did")
+    files = {
+        "app.py": "import shop\nprint('app ran')\n",
+        "shop/__init__.py": "from . import config, metrics\nimport json\n",
+        "shop/config.py": textwrap.dedent(
+            """\
+            import os, sys, json
+            os.environ.setdefault("SHOP_MODE", "demo")
+            sys.path.insert(0, os.path.dirname(__file__))
+            json.dumps = lambda *a, **k: "{}"   # a monkey-patch
+            """
+        ),
+        "shop/metrics.py": textwrap.dedent(
+            """\
+            import atexit, logging, signal, threading
+            logging.basicConfig()
+            atexit.register(lambda: None)
+            signal.signal(signal.SIGUSR1, lambda *a: None)
+            threading.Thread(target=lambda: None, daemon=True).start()
+            print("metrics ready")
+            """
+        ),
+    }
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    command = ["trace", "--top", "6", "--json", "trace.json", "--html", "imports.html", "app.py"]
+    print("   $ python -m importcraft " + " ".join(command))
+    env = {k: v for k, v in os.environ.items() if k != "IMPORTCRAFT_RUN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "importcraft", *command],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    print(textwrap.indent(done.stdout.rstrip(), "   "))
+    for line in done.stderr.splitlines():
+        print("  ", line.replace(str(folder), "."))
+    html = folder / "imports.html"
+    show("HTML report (one file, works offline)", f"{html.name}, {html.stat().st_size:,} bytes")
+
+
 def demo_cycle(folder: Path) -> None:
     step("explain_cycle: a circular import that broke, the chain, the missing name, the fix")
     files = {
@@ -563,6 +608,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         demo_transform(Path(folder))
     demo_explain()
+    with tempfile.TemporaryDirectory() as folder:
+        demo_profile(Path(folder))
     with tempfile.TemporaryDirectory() as folder:
         demo_cycle(Path(folder))
     demo_hooks()
