@@ -312,6 +312,22 @@ def test_command_runs_the_program_and_reports_at_exit(tree: Any) -> None:
     assert helper["imported_at"] == {"file": str(root / "app.py"), "line": 1}
 
 
+def test_command_explains_a_circular_import_and_keeps_its_modules_out(tree: Any) -> None:
+    root = tree(
+        {
+            "main.py": "import a\n",
+            "a.py": "from b import helper\n\nx = 1\n",
+            "b.py": "from a import x\n\n\ndef helper():\n    return x\n",
+        }
+    )
+    done = importcraft_trace("--json", "out.json", "main.py", cwd=root)
+    assert done.returncode == 1
+    assert "Circular import: 'b' needs 'x' from 'a'" in done.stderr
+    # The trace is the program's: what the explanation loads (ast, inspect) is not in it.
+    names = [entry["name"] for entry in json.loads((root / "out.json").read_text())["modules"]]
+    assert names == ["a", "b"]
+
+
 @pytest.mark.parametrize("how", [["-m", "app"], ["-c", "import app"]])
 def test_command_module_and_code(tree: Any, how: list[str]) -> None:
     root = tree({"app.py": "import helper\n", "helper.py": ""})

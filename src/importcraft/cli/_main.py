@@ -574,6 +574,12 @@ def _compare(files: list[str], rest: list[str]) -> int:
 
 def _explain_cycle(exc: BaseException) -> None:
     """After the traceback: why a circular import broke, when it did (loaded only then)."""
+    # Under `importcraft trace` the program's imports are over: what the explanation loads
+    # (ast, inspect, ...) is not the program's and stays out of the trace.
+    profile = sys.modules.get("importcraft.inspect._profile")
+    active = getattr(profile, "_ACTIVE", None)
+    if active is not None:
+        active.stop()
     try:
         from ..inspect._cycles import explain_cycle
 
