@@ -8,7 +8,9 @@
 (b) an open()-heavy loop in a program with importcraft imported that never traced (no audit
     hook: it is installed by the first trace), after one trace (the idle hook), and with the
     cheapest audit hook there is (operator.is_: CPython's own price for any hook) (target: the
-    idle hook at most 1.01x).
+    idle hook at most 1.01x);
+(c) importcraft.explain() of a name on a sys.path of 50 entries (target: under 20 ms): the
+    script benchmarks/explain.py, run from here too.
 
 Run: .venv/bin/python benchmarks/trace.py [--rounds N]
 """
@@ -214,6 +216,10 @@ def main() -> None:
         idle_hook(folder, rounds)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    print("(c) explain()")
+    import explain
+
+    explain.main()
 
 
 if __name__ == "__main__":
