@@ -213,7 +213,7 @@ def test_schema_keys(tree: Any) -> None:
     data = traced("import one", root)
     assert list(data) == [
         "schema", "python", "implementation", "argv", "started", "total_ns", "modules",
-        "side_effects",
+        "side_effects", "cycle",
     ]  # fmt: skip
     assert data["schema"] == "importcraft-trace/1"
     assert data["argv"] == []
@@ -320,12 +320,23 @@ def test_command_explains_a_circular_import_and_keeps_its_modules_out(tree: Any)
             "b.py": "from a import x\n\n\ndef helper():\n    return x\n",
         }
     )
-    done = importcraft_trace("--json", "out.json", "main.py", cwd=root)
+    done = importcraft_trace("--json", "out.json", "--html", "out.html", "main.py", cwd=root)
     assert done.returncode == 1
     assert "Circular import: 'b' needs 'x' from 'a'" in done.stderr
+    data = json.loads((root / "out.json").read_text())
     # The trace is the program's: what the explanation loads (ast, inspect) is not in it.
-    names = [entry["name"] for entry in json.loads((root / "out.json").read_text())["modules"]]
-    assert names == ["a", "b"]
+    assert [entry["name"] for entry in data["modules"]] == ["a", "b"]
+    # The JSON and the HTML report carry the explanation.
+    assert data["cycle"]["text"].startswith("Circular import: 'b' needs 'x' from 'a'")
+    assert data["cycle"]["explanation"]["fix"]["number"] == 1
+    assert "Circular import: 'b' needs 'x' from 'a'" in (root / "out.html").read_text()
+
+
+def test_a_trace_without_a_cycle_says_none(tree: Any) -> None:
+    root = tree({"app.py": "import helper\n", "helper.py": ""})
+    done = importcraft_trace("--json", "out.json", "app.py", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((root / "out.json").read_text())["cycle"] is None
 
 
 @pytest.mark.parametrize("how", [["-m", "app"], ["-c", "import app"]])

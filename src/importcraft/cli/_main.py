@@ -593,6 +593,8 @@ def _explain_cycle(exc: BaseException) -> None:
         return
     if explanation is not None:
         print(f"\n{explanation}", file=sys.stderr)
+        if active is not None:  # for the trace's JSON and HTML report
+            active.cycle = {"text": str(explanation), "explanation": explanation.to_dict()}
 
 
 def show(args: list[str]) -> int:

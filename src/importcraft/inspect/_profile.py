@@ -337,6 +337,9 @@ class Trace:
         # kind -> (module running, file, line) of the last call of a wrapped function
         self._calls: dict[str, tuple[ModuleRecord, str, int]] = {}
         self._wrapped: list[tuple[object, str, Any]] = []  # (owner, attribute, original)
+        # Why the traced program died of a circular import, when it did (importcraft trace
+        # sets it): {"text": the explanation, "explanation": its to_dict()}.
+        self.cycle: dict[str, Any] | None = None
 
     # -- starting and stopping -----------------------------------------------------------------
 
@@ -622,6 +625,7 @@ class Trace:
             "total_ns": self.total_ns,
             "modules": [record.to_dict() for record in self.modules],
             "side_effects": [effect.to_dict() for effect in self.side_effects],
+            "cycle": self.cycle,
         }
 
     def write_json(self, path: str | os.PathLike[str]) -> None:

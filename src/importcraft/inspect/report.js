@@ -58,6 +58,12 @@
     (data.total_ns ? " (" + ms(data.total_ns) + " ms traced)" : "") + ", " + nEffects + " side effects" +
     (data.python ? ", Python " + data.python : "");
 
+  // Why the program died, when it was a circular import (importcraft trace sets "cycle").
+  if (data.cycle && data.cycle.text) {
+    document.getElementById("cycle").textContent = data.cycle.text;
+    document.getElementById("cycle-section").hidden = false;
+  }
+
   // Search: a case-insensitive substring of the name or file.
   var query = "";
   function matches(idx) {
