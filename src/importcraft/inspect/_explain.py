@@ -340,13 +340,7 @@ class _Walk:
         if module is not None:
             locations = getattr(module, "__path__", None)
             if locations is None:
-                out.steps.append(
-                    Step(f"parent {parent!r}", "module", "imported, but a module, not a package")
-                )
-                out.suggestions.append(
-                    f"{parent!r} is a module, not a package: it cannot hold {self.tail!r}"
-                )
-                return False
+                return self._not_a_package("imported, but a module, not a package", None)
             self.search = list(locations)
             out.steps.append(
                 Step(
@@ -377,18 +371,7 @@ class _Walk:
         spec = inner.spec
         locations = spec.submodule_search_locations
         if locations is None:
-            out.steps.append(
-                Step(
-                    f"parent {parent!r}",
-                    "module",
-                    f"{spec.origin} is a module, not a package",
-                    origin=spec.origin,
-                )
-            )
-            out.suggestions.append(
-                f"{parent!r} is a module, not a package: it cannot hold {self.tail!r}"
-            )
-            return False
+            return self._not_a_package(f"{spec.origin} is a module, not a package", spec.origin)
         self.search = list(locations)
         out.steps.append(
             Step(
@@ -413,6 +396,15 @@ class _Walk:
         return True
 
     # -- sys.meta_path finders ---------------------------------------------------------------
+
+    def _not_a_package(self, detail: str, origin: str | None) -> bool:
+        """Say the parent is a module, which cannot hold the name; ``False`` (not found)."""
+        parent = self.parent
+        self.out.steps.append(Step(f"parent {parent!r}", "module", detail, origin=origin))
+        self.out.suggestions.append(
+            f"{parent!r} is a module, not a package: it cannot hold {self.tail!r}"
+        )
+        return False
 
     def _finder_path(self) -> list[str] | None:
         """The ``path`` argument Python gives meta-path finders: ``None`` for a top-level name.
