@@ -421,3 +421,21 @@ def test_an_imported_module_that_a_fresh_import_would_not_find(tree) -> None:  #
         f"{root / 'random.py'} first"
     )
     assert "standard library" in e.shadowed[0].why
+
+
+def test_a_parent_that_is_a_module_cannot_hold_the_name(tmp_path: Path) -> None:
+    (tmp_path / "plainmod.py").write_text("x = 1\n")
+    sys.path.insert(0, str(tmp_path))  # the suite's fixture restores sys.path
+    for name, origin in [("os.path.nothing", None), ("plainmod.sub", tmp_path / "plainmod.py")]:
+        explanation = importcraft.explain(name)
+        assert not explanation.found
+        parent = name.rpartition(".")[0]
+        tail = name.rpartition(".")[2]
+        assert f"{parent!r} is a module, not a package: it cannot hold {tail!r}" in (
+            explanation.suggestions
+        )
+        step = explanation.steps[-1]
+        assert step.result == "module"
+        if origin is not None:
+            assert step.origin == str(origin)
+            assert "plainmod" not in sys.modules  # read from its spec, not imported
