@@ -36,8 +36,8 @@ warnings.filterwarnings("ignore", message="importcraft-test")  # warnings_filter
 logging.basicConfig()  # logging_handler
 os.chdir(os.getcwd())  # chdir
 sys.setrecursionlimit(sys.getrecursionlimit() + 1)  # recursionlimit
-sys.settrace(None)  # settrace
-sys.setprofile(None)  # setprofile
+sys.settrace(sys.gettrace())  # settrace
+sys.setprofile(sys.getprofile())  # setprofile
 sys.excepthook = lambda *a: None  # excepthook
 socket.setdefaulttimeout(30)  # socket_timeout
 calendar.isleap = lambda year: False  # monkeypatch
@@ -427,3 +427,71 @@ def test_command_views_and_importtime_logs(tree: Any) -> None:
     bad = importcraft_trace("--from-importtime", "nope.log", cwd=root)
     assert bad.returncode == 1
     assert "nope.log" in bad.stderr
+
+
+# -- in this process: the collection, the text report, compare and the commands' own code ----
+
+
+def test_in_process_trace_report_compare_and_commands(
+    tree: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importcraft
+    from importcraft.cli._main import main
+    from importcraft.inspect._profile import compare, format_report
+
+    root = tree(
+        {
+            "inproc_fx/__init__.py": textwrap.dedent(
+                """\
+                import os, socket
+                open(__file__).close()
+                os.environ["IMPORTCRAFT_INPROC"] = "1"
+                os.chdir(os.getcwd())
+                s = socket.socket(); s.close()
+                socket.getaddrinfo("localhost", None)
+                from . import sub
+                """
+            ),
+            "inproc_fx/sub.py": "X = 1\n",
+        }
+    )
+    sys.path.insert(0, str(root))  # restored by the suite's fixture
+    monkeypatch.delenv("IMPORTCRAFT_INPROC", raising=False)  # and the variable goes after
+    with importcraft.trace() as profile:
+        import inproc_fx  # noqa: F401
+    data = profile.to_dict()
+    kinds = {(e["kind"], e["module"]) for e in data["side_effects"]}
+    for kind in ("open", "env_set", "chdir", "socket", "dns"):
+        assert (kind, "inproc_fx") in kinds, data["side_effects"]
+    names = [m["name"] for m in data["modules"]]
+    assert names[0] == "inproc_fx"  # then what getaddrinfo loads (encodings.idna), then sub
+    assert "inproc_fx.sub" in names
+    text = format_report(data, top=5)
+    assert "inproc_fx.sub" in text
+    assert str(profile).startswith(f"importcraft trace: {len(names)} module(s)")
+
+    # compare(): a module new in NEW passes a threshold of no new modules.
+    old = {**data, "modules": data["modules"][:1]}
+    said, passed = compare(old, data, max_new_modules=0)
+    assert passed
+    assert "inproc_fx.sub" in said
+    said, passed = compare(data, data, max_new_modules=0, max_ms=1000)
+    assert not passed
+
+    # The commands' own code, called in this process.
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(data))
+    compared = ["trace", "--compare", str(tmp_path / "old.json"), str(tmp_path / "new.json")]
+    assert main([*compared, "--max-new-modules", "0"]) == 1
+    assert main(compared) == 0
+    assert "inproc_fx.sub" in capsys.readouterr().out
+    html = tmp_path / "out.html"
+    assert main(["report", "--from-json", str(tmp_path / "new.json"), "--html", str(html)]) == 0
+    assert "inproc_fx.sub" in html.read_text()
+    assert "importcraft report: " in capsys.readouterr().out
+    (root / "random.py").write_text("raise SystemExit('ran')\n")
+    monkeypatch.chdir(root)
+    assert main(["explain", "random"]) == 0
+    assert capsys.readouterr().out.startswith("SHADOWING: 'random'")
+    assert main(["explain", "--json", "no_such_module_anywhere_ic"]) == 1
+    assert json.loads(capsys.readouterr().out)["found"] is False
