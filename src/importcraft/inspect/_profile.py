@@ -299,8 +299,8 @@ class _TraceLoader(WrappingLoader):
             original = self.original
             if isinstance(original, WrappingLoader):
                 original = unwrap(original)
-            module.__loader__ = original  # type: ignore[assignment]
-            spec.loader = original  # type: ignore[assignment]
+            module.__loader__ = original
+            spec.loader = original
             return
         super().restore(module)
 
@@ -326,7 +326,7 @@ def _import_site() -> tuple[str, int] | None:
         frame = sys._getframe(2)
     else:
         frame = asked.f_back if asked.f_code.co_name == "_find_and_load" else sys._getframe(2)
-    skipped = _MACHINERY
+    skipped: tuple[str, ...] = _MACHINERY
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(skipped):
