@@ -373,11 +373,15 @@ def _execute(mode: str, target: str, script: bytes | None, runner: ModuleType | 
     except SystemExit:
         raise
     except BaseException as exc:
-        _report(exc, runner)
-        if isinstance(exc, (ImportError, AttributeError)) and any(
+        cycle = isinstance(exc, (ImportError, AttributeError)) and any(
             hint in str(exc) for hint in _CYCLE_HINTS
-        ):
-            _explain_cycle(exc)
+        )
+        # Under `importcraft trace` the program's imports are over: what the traceback (3.13:
+        # traceback, _colorize, tokenize...) and the explanation load stays out of the trace.
+        active = _stop_trace() if cycle else None
+        _report(exc, runner)
+        if cycle:
+            _explain_cycle(exc, active)
         if isinstance(exc, KeyboardInterrupt):
             # Die of SIGINT, as Python does, so the parent sees the right status. _signal, not
             # signal: it is loaded at start-up, and a policy cannot refuse it now.
@@ -572,14 +576,24 @@ def _compare(files: list[str], rest: list[str]) -> int:
     return 1 if failed else 0
 
 
-def _explain_cycle(exc: BaseException) -> None:
-    """After the traceback: why a circular import broke, when it did (loaded only then)."""
-    # Under `importcraft trace` the program's imports are over: what the explanation loads
-    # (ast, inspect, ...) is not the program's and stays out of the trace.
+def _stop_trace() -> Any:
+    """Stop ``importcraft trace``'s trace, if one runs, and return it (else None).
+
+    For a program dying of a circular import: its imports are over, and what the traceback
+    and the explanation load (ast, inspect, ...) is not the program's.
+    """
     profile = sys.modules.get("importcraft.inspect._profile")
     active = getattr(profile, "_ACTIVE", None)
     if active is not None:
         active.stop()
+    return active
+
+
+def _explain_cycle(exc: BaseException, active: Any) -> None:
+    """After the traceback: why a circular import broke, when it did (loaded only then).
+
+    ``active``: the trace of `importcraft trace`, stopped, that gets the explanation, or None.
+    """
     try:
         from ..inspect._cycles import explain_cycle
 

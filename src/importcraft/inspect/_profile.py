@@ -74,6 +74,7 @@ class ModuleRecord:
     """One module loaded while tracing: where it came from, what it cost, who imported it."""
 
     __slots__ = (
+        "_body",
         "_create_ns",
         "_exec_start",
         "_globals",
@@ -113,6 +114,7 @@ class ModuleRecord:
         self._globals: dict[str, Any] | None = None
         self._pyc_read = False
         self._source_read = False
+        self._body = False  # whether its body started (the "exec" audit event)
 
     def to_dict(self) -> dict[str, Any]:
         at = self.imported_at
@@ -238,54 +240,107 @@ class _TraceLoader(WrappingLoader):
             record._create_ns = perf_counter_ns() - record._start
 
     def load(self, module: ModuleType) -> None:
+        # Runs for every module loaded while tracing: the work at both boundaries (before the
+        # body, after it) is written out here, and the process state is compared in one C
+        # comparison, _boundary only called when something changed.
         record = self.record
         trace = self.trace
         if record is None or trace is not _ACTIVE:
             super().load(module)
             return
-        trace._push(record, module)
+        ident = get_ident()
+        stack = trace._stacks.get(ident)
+        if stack is None:
+            stack = trace._stacks[ident] = []
+        state = _snapshot()
+        if state != trace._state:
+            trace._boundary(stack[-1] if stack else None, state)
+        elif trace._calls:
+            trace._calls.clear()
+        namespace = record._globals = vars(module)
+        stack.append(record)
+        record._exec_start = perf_counter_ns()
         try:
             try:
                 self.original.exec_module(module)  # type: ignore[attr-defined]
             finally:
-                trace._pop(record, module)
+                end = perf_counter_ns()
+                stack = trace._stacks[ident]
+                if stack and stack[-1] is record:
+                    stack.pop()
+                record.cumulative_ns = record._create_ns + end - record._exec_start
+                if record.kind == "source":
+                    record.cached = record._pyc_read and not record._source_read
+                state = _snapshot()
+                if state != trace._state:
+                    trace._boundary(record, state)
+                elif trace._calls:
+                    trace._calls.clear()
+                trace._patches(record)
+                if record.name in _BY_MODULE:
+                    trace._wrap(record.name)
         finally:
             self.restore(module)
-        # Once the loader is the original again (that change is no monkey-patch):
-        trace._remember(module)
+        # Once the loader is the original again (that change is no monkey-patch): what the
+        # module holds now, to tell later when another module rebinds it.
+        trace._baseline[module.__name__] = (tuple(namespace), list(namespace.values()))
+
+    def restore(self, module: ModuleType) -> None:
+        # The usual case written out: this wrapper is the module's loader, in its spec too,
+        # and the module is the one in sys.modules. Anything else: the general restore.
+        namespace = vars(module)
+        spec = namespace.get("__spec__")
+        if (
+            spec is not None
+            and namespace.get("__loader__") is self
+            and spec.loader is self
+            and sys.modules.get(spec.name) is module
+        ):
+            original = self.original
+            if isinstance(original, WrappingLoader):
+                original = unwrap(original)
+            module.__loader__ = original
+            spec.loader = original
+            return
+        super().restore(module)
 
 
 _is_module = type(sys).__instancecheck__
 
 
-def _importer_frame() -> FrameType | None:
-    """From ``Trace._begin`` (under our ``create_module``): the frame that asked for the import.
+def _import_site() -> tuple[str, int] | None:
+    """From ``Trace._begin`` (under our ``create_module``): file and line of the import.
 
-    Frame objects are made as ``f_back`` reaches them, so instead of walking the five frames
-    of importlib's ``_find_and_load`` (3.11 to 3.13: ``_find_and_load`` ->
-    ``_find_and_load_unlocked`` -> ``_load_unlocked`` -> ``module_from_spec`` ->
-    ``create_module``), jump there and check; walk when the shape differs.
+    That is the first frame outside importlib and importcraft above the frame that asked for
+    the import (for ``importlib.import_module(...)``, the line calling it). Frame objects are
+    made as ``f_back`` reaches them, so instead of walking the five frames of importlib's
+    ``_find_and_load`` (3.11 to 3.13: ``_find_and_load`` -> ``_find_and_load_unlocked`` ->
+    ``_load_unlocked`` -> ``module_from_spec`` -> ``create_module``), jump there and check;
+    walk when the shape differs.
     """
+    # Each frame.f_code is an audit event (a call of the trace's hook): read once per frame.
+    frame: FrameType | None
     try:
-        frame = sys._getframe(6)
+        asked = sys._getframe(6)
     except ValueError:
-        return sys._getframe(2)
-    if frame.f_code.co_name == "_find_and_load":
-        return frame.f_back
-    return sys._getframe(2)
-
-
-def _user_frame(frame: FrameType | None) -> FrameType | None:
-    while frame is not None and frame.f_code.co_filename.startswith(_MACHINERY):
+        frame = sys._getframe(2)
+    else:
+        frame = asked.f_back if asked.f_code.co_name == "_find_and_load" else sys._getframe(2)
+    skipped: tuple[str, ...] = _MACHINERY
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(skipped):
+            if skipped is _MACHINERY and filename.startswith(_IMPORTLIB):
+                # importlib.import_module and friends: the caller's line is the import
+                skipped = _IMPORTLIB_OR_MACHINERY
+            else:
+                return filename, frame.f_lineno
         frame = frame.f_back
-    if frame is not None and frame.f_code.co_filename.startswith(_IMPORTLIB):
-        # importlib.import_module and friends: the caller's line is the import
-        while frame is not None and frame.f_code.co_filename.startswith((_IMPORTLIB, *_MACHINERY)):
-            frame = frame.f_back
-    return frame
+    return None
 
 
 _IMPORTLIB = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "importlib") + os.sep
+_IMPORTLIB_OR_MACHINERY = (_IMPORTLIB, *_MACHINERY)
 
 
 class _Stdio:
@@ -331,7 +386,7 @@ class Trace:
         self._hook: Hook | None = None
         self._state: tuple[Any, ...] = ()
         # module name -> (attribute names, values): what a module held when last looked at
-        self._baseline: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+        self._baseline: dict[str, tuple[tuple[str, ...], list[Any]]] = {}
         self._outputs: dict[tuple[int, str], SideEffect] = {}
         self._stdio: list[_Stdio] = []
         # kind -> (module running, file, line) of the last call of a wrapped function
@@ -368,7 +423,7 @@ class Trace:
             self._wrap(module_name)
         # Only modules: sys.modules may hold other objects; sys's own changes are state kinds.
         self._baseline = {
-            name: (tuple(vars(module)), tuple(vars(module).values()))
+            name: (tuple(vars(module)), list(vars(module).values()))
             for name, module in list(sys.modules.items())
             if type(module) is type(sys)
         }
@@ -427,9 +482,7 @@ class Trace:
             parent = stack[-1]
             record.parent = parent.name
             parent.children.append(record.name)
-        frame = _user_frame(_importer_frame())
-        if frame is not None:
-            record.imported_at = (frame.f_code.co_filename, frame.f_lineno)
+        record.imported_at = _import_site()
         self.modules.append(record)
         return record
 
@@ -438,49 +491,22 @@ class Trace:
         record.kind, record.loader = "namespace", "NamespaceLoader"
         record.cumulative_ns = record.self_ns = perf_counter_ns() - start
 
-    def _push(self, record: ModuleRecord, module: ModuleType) -> None:
-        ident = get_ident()
-        stack = self._stacks.get(ident)
-        if stack is None:
-            stack = self._stacks[ident] = []
-        self._boundary(stack[-1] if stack else None)
-        record._globals = vars(module)
-        stack.append(record)
-        record._exec_start = perf_counter_ns()
+    def _boundary(self, record: ModuleRecord | None, state: tuple[Any, ...]) -> None:
+        """The process state differs from the last boundary's: charge the changes to ``record``.
 
-    def _pop(self, record: ModuleRecord, module: ModuleType) -> None:
-        end = perf_counter_ns()
-        stack = self._stacks[get_ident()]
-        if stack and stack[-1] is record:
-            stack.pop()
-        record.cumulative_ns = record._create_ns + end - record._exec_start
-        if record.kind == "source":
-            record.cached = record._pyc_read and not record._source_read
-        self._boundary(record)
-        self._patches(record)
-        if record.name in _BY_MODULE:
-            self._wrap(record.name)
-
-    def _remember(self, module: ModuleType) -> None:
-        """What ``module`` holds now, to tell later when another module rebinds it."""
-        namespace = vars(module)
-        self._baseline[module.__name__] = (tuple(namespace), tuple(namespace.values()))
-
-    def _boundary(self, record: ModuleRecord | None) -> None:
-        """Compare the process state with the last boundary; charge changes to ``record``."""
-        state = _snapshot()
+        Called (from ``_TraceLoader.load``) only when ``state``, just read, differs from the
+        state kept: the usual case, nothing changed, costs one comparison there.
+        """
         old = self._state
         self._state = state
-        if state == old or record is None:
-            self._calls.clear()
-            return
-        for (kind, describe), before, after in zip(_STATE_KINDS, old, state, strict=True):
-            if before != after and before is not _ABSENT and after is not _ABSENT:
-                described = describe(before, after)
-                if described is not None:
-                    noted = self._calls.get(kind)
-                    where = noted[1:] if noted is not None and noted[0] is record else None
-                    self._add(kind, record, None, *described, where=where)
+        if record is not None:
+            for (kind, describe), before, after in zip(_STATE_KINDS, old, state, strict=True):
+                if before != after and before is not _ABSENT and after is not _ABSENT:
+                    described = describe(before, after)
+                    if described is not None:
+                        noted = self._calls.get(kind)
+                        where = noted[1:] if noted is not None and noted[0] is record else None
+                        self._add(kind, record, None, *described, where=where)
         self._calls.clear()
 
     def _patches(self, record: ModuleRecord) -> None:
@@ -494,7 +520,9 @@ class Trace:
             if base is None or name == record.name or name == "sys":
                 continue
             current = vars(value)
-            values = tuple(current.values())
+            # A list: list(dict.values()) is made faster than a tuple (os: 421 values, compared
+            # at the end of every module importing it).
+            values = list(current.values())
             try:
                 # One C comparison, element by element by identity first (an __eq__ runs only
                 # for a rebound attribute): the usual case, nothing changed.
@@ -590,11 +618,25 @@ class Trace:
         )
 
     def _audit(self, event: str, args: tuple[Any, ...]) -> None:
-        handler = _AUDIT_EVENTS[event]
         stack = self._stacks.get(get_ident())
         if not stack:
             return
         record = stack[-1]
+        if event == "exec":
+            # The first exec under a module's loader is its body (importlib's exec_module).
+            record._body = True
+            return
+        if event == "open" and not record._body:
+            # Before the body: the loader reading the module. The usual case, told without
+            # looking at frames (each frame.f_code is an audit event of its own).
+            path = args[0]
+            if path == record.cached_path:
+                record._pyc_read = True
+                return
+            if path == record.file:
+                record._source_read = True
+                return
+        handler = _AUDIT_EVENTS[event]
         frame = sys._getframe(2)
         if event == "open" and frame.f_code.co_filename.startswith(_MACHINERY):
             # The import system reading a module: was it the bytecode cache or the source?
@@ -717,7 +759,7 @@ def trace_until_exit(json_file: str | None) -> Trace:
 
 
 def _audit_hook(event: str, args: tuple[Any, ...]) -> None:
-    if event in _AUDIT_EVENTS:  # most events are not side effects: one lookup
+    if event in _HOOKED:  # most events are not side effects: one lookup
         trace = _ACTIVE
         if trace is not None:
             trace._audit(event, args)
@@ -864,6 +906,9 @@ _AUDIT_EVENTS: dict[str, Callable[[tuple[Any, ...]], tuple[str, str, dict[str, A
     "_thread.start_new_thread": _on_thread,  # audited from 3.13 (as start_joinable_thread)
     "_thread.start_joinable_thread": _on_thread,
 }
+
+# The events the hook passes on: the side effects, and "exec" (a module's body starting).
+_HOOKED = frozenset((*_AUDIT_EVENTS, "exec"))
 
 # -- line numbers for changes of state ----------------------------------------------------------
 
