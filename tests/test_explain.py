@@ -439,3 +439,42 @@ def test_a_parent_that_is_a_module_cannot_hold_the_name(tmp_path: Path) -> None:
         if origin is not None:
             assert step.origin == str(origin)
             assert "plainmod" not in sys.modules  # read from its spec, not imported
+
+
+def test_the_routers_rules_by_stage_in_this_process(tmp_path: Path) -> None:
+    # A policy that allows, two resolving rules (the newest answers, the other is skipped), a
+    # fallback rule, and a source whose lookup raises: each step says what the rule did.
+    (tmp_path / "fallback_only.py").write_text("x = 1\n")
+
+    class Broken(importcraft.Source):
+        def roots(self) -> list[str]:
+            return ["explain_broken"]
+
+        def lookup(self, name: str) -> str | None:
+            raise RuntimeError("the store is down")
+
+        def get_source(self, name: str) -> str:
+            return ""
+
+    importcraft.allow_only(
+        "explain_twice", "fallback_only", "explain_broken", "pytest", "_pytest", "pluggy"
+    )
+    importcraft.virtual({"explain_twice": "x = 1"})
+    importcraft.virtual({"explain_twice": "x = 2"})
+    importcraft.install(importcraft.DirectorySource(str(tmp_path)), fallback=True)
+    importcraft.install(Broken())
+
+    twice = importcraft.explain("explain_twice")
+    assert twice.found
+    results = [(step.where, step.result) for step in twice.steps]
+    assert any("policy rule" in where and result == "allows" for where, result in results)
+    assert any(result == "skipped" for _, result in results), results
+
+    fallback = importcraft.explain("fallback_only")
+    assert fallback.found
+    assert any(step.result == "later" for step in fallback.steps)
+
+    broken = importcraft.explain("explain_broken")
+    assert not broken.found
+    [error] = [step for step in broken.steps if step.result == "error"]
+    assert "the store is down" in error.detail

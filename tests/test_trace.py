@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -239,3 +241,38 @@ def test_run_vv_traces_misses_and_reaches_child_processes(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     # The child, a plain `python -c`, traces too: the level reaches it through the environment.
     assert f"{PREFIX}'colorsys' not covered by any rule" in done.stderr
+
+
+def test_every_decision_in_this_process_at_level_2(
+    tree: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The same decisions as the subprocess tests above, made in this process (level 2 also
+    # prints what no rule decided), so that each kind of line is seen together.
+    import importlib.util
+
+    sys.path.insert(0, str(tree({"traced_plain.py": "", "traced_hooked.py": ""})))
+    importcraft.virtual({"traced_virtual": ""})
+    importcraft.block("traced_blocked")
+    importcraft.when_imported("traced_hooked", lambda module: None)
+    importcraft.when_imported("traced_missing", lambda module: None)
+    before = _trace.set_verbose(2)
+    try:
+        import traced_hooked  # noqa: F401
+        import traced_plain  # noqa: F401
+        import traced_virtual  # noqa: F401
+
+        with pytest.raises(ImportError):
+            import traced_blocked  # noqa: F401
+        assert importlib.util.find_spec("traced_blocked") is None
+        with pytest.raises(ImportError):
+            import traced_missing  # noqa: F401
+    finally:
+        _trace.set_verbose(before)
+    lines = [line[len(PREFIX) :] for line in capsys.readouterr().err.splitlines() if PREFIX in line]
+    said = "\n".join(lines)
+    assert "'traced_virtual' served by virtual(['traced_virtual'])" in said
+    assert "'traced_blocked' refused by block('traced_blocked')" in said
+    assert "'traced_blocked' reported as not found: the lookup is a probe" in said
+    assert "'traced_hooked' loader wrapped by when_imported('traced_hooked'" in said
+    assert "'traced_missing' delegated to the finders after importcraft: nothing found" in said
+    assert "'traced_plain' not covered by any rule" in said

@@ -269,6 +269,8 @@ class _Walk:
         self.finder_won: str | None = None
         self.search: list[str] | None = None  # the locations the path-based finder walks
         self.fresh: _Candidate | None = None  # what a fresh import finds, if not what is imported
+        # The router's fallback rules, asked after every other finder found nothing.
+        self.fallbacks: list[tuple[str, Rule]] = []
 
     # -- the walk ------------------------------------------------------------------------------
 
@@ -313,7 +315,42 @@ class _Walk:
                 self._path_finder(where)
             else:
                 self._other_finder(where, finder)
+        if self.winner is None and not self.portions:
+            self._fallback_rules()
         self._finish(module)
+
+    def _fallback_rules(self) -> None:
+        """The router's fallback rules, as it asks them: after the finders found nothing."""
+        for where, rule in self.fallbacks:
+            label = f"{where} fallback rule"
+            try:
+                spec = rule.find_spec(self.name, self._finder_path(), None)
+            except Exception as exc:
+                self.out.steps.append(
+                    Step(
+                        label,
+                        "error",
+                        f"raised {type(exc).__name__}: {exc}",
+                        finder=_describe(rule),
+                    )
+                )
+                return
+            if spec is None:
+                self.out.steps.append(Step(label, "nothing", finder=_describe(rule)))
+                continue
+            kind = _kind(spec)
+            self.out.steps.append(
+                Step(
+                    label,
+                    kind,
+                    "found: nothing else knew the name, so the router's fallback answers",
+                    finder=_describe(rule),
+                    origin=spec.origin,
+                )
+            )
+            self._found(_Candidate(spec.origin or _describe(rule), kind, spec, None), where)
+            self.finder_won = f"{where}: {_describe(rule)}"
+            return
 
     def _search_locations(self) -> bool:
         """Work out the path the finders get; ``False`` if the parent makes the name missing."""
@@ -475,6 +512,7 @@ class _Walk:
                             finder=_describe(rule),
                         )
                     )
+                    self.fallbacks.append((where, rule))
                     continue
                 try:
                     spec = rule.find_spec(name, self._finder_path(), None)
