@@ -72,6 +72,13 @@ class Rule:
         """Decorating stage: the spec to use instead (usually the same one, loader wrapped)."""
         return spec
 
+    def described(self) -> str:
+        """What made the rule, in the words of its Hook (``description``), else its repr."""
+        description = self.description
+        if description is None:
+            return repr(self)
+        return description if isinstance(description, str) else description()
+
     def serves_top(self, top: str) -> bool:
         """For a rule covering every name: whether it may act on ``top`` or names under it.
 

@@ -83,14 +83,6 @@ def say(message: str) -> None:
         stream.write(f"# importcraft: {message}\n")
 
 
-def describe(rule: Rule) -> str:
-    """What made ``rule``, in the words of its Hook, else the rule's repr."""
-    description = rule.description
-    if description is None:
-        return repr(rule)
-    return description if isinstance(description, str) else description()
-
-
 def _found(spec: ModuleSpec) -> str:
     loader = type(spec.loader).__name__ if spec.loader is not None else "no loader"
     if spec.origin is None:
@@ -121,7 +113,7 @@ class _Traced(Rule):
     def _refused(self, fullname: str, exc: ImportBlockedError) -> None:
         if exc.name == fullname:
             _refusal.name = fullname
-        say(f"{fullname!r} refused by {describe(self.rule)}")
+        say(f"{fullname!r} refused by {self.rule.described()}")
 
     @importlib_frame  # an ImportBlockedError passes through: CPython trims the frame
     def check(self, fullname: str) -> None:
@@ -131,7 +123,7 @@ class _Traced(Rule):
             self._refused(fullname, exc)
             raise
         if level > 1:
-            say(f"{fullname!r} allowed by {describe(self.rule)}")
+            say(f"{fullname!r} allowed by {self.rule.described()}")
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
@@ -139,9 +131,9 @@ class _Traced(Rule):
         spec = self.rule.find_spec(fullname, path, target)
         kind = "fallback " if self.stage == FALLBACK else ""
         if spec is not None:
-            say(f"{fullname!r} served by {kind}{describe(self.rule)}: {_found(spec)}")
+            say(f"{fullname!r} served by {kind}{self.rule.described()}: {_found(spec)}")
         elif level > 1:
-            say(f"{fullname!r} not served by {kind}{describe(self.rule)}")
+            say(f"{fullname!r} not served by {kind}{self.rule.described()}")
         return spec
 
     @importlib_frame
@@ -154,9 +146,9 @@ class _Traced(Rule):
             raise
         if decorated is not spec or decorated.loader is not loader:
             new = type(decorated.loader).__name__
-            say(f"{spec.name!r} loader wrapped by {describe(self.rule)} (now {new})")
+            say(f"{spec.name!r} loader wrapped by {self.rule.described()} (now {new})")
         elif level > 1:
-            say(f"{spec.name!r} left as it is by {describe(self.rule)}")
+            say(f"{spec.name!r} left as it is by {self.rule.described()}")
         return decorated
 
 

@@ -331,12 +331,12 @@ class _Walk:
                         label,
                         "error",
                         f"raised {type(exc).__name__}: {exc}",
-                        finder=_describe(rule),
+                        finder=rule.described(),
                     )
                 )
                 return
             if spec is None:
-                self.out.steps.append(Step(label, "nothing", finder=_describe(rule)))
+                self.out.steps.append(Step(label, "nothing", finder=rule.described()))
                 continue
             kind = _kind(spec)
             self.out.steps.append(
@@ -344,12 +344,12 @@ class _Walk:
                     label,
                     kind,
                     "found: nothing else knew the name, so the router's fallback answers",
-                    finder=_describe(rule),
+                    finder=rule.described(),
                     origin=spec.origin,
                 )
             )
-            self._found(_Candidate(spec.origin or _describe(rule), kind, spec, None), where)
-            self.finder_won = f"{where}: {_describe(rule)}"
+            self._found(_Candidate(spec.origin or rule.described(), kind, spec, None), where)
+            self.finder_won = f"{where}: {rule.described()}"
             return
 
     def _search_locations(self) -> bool:
@@ -472,9 +472,9 @@ class _Walk:
                 rule.check(name)
             except ImportBlockedError as exc:
                 out.steps.append(
-                    Step(f"{where} policy rule", "refused", str(exc), finder=_describe(rule))
+                    Step(f"{where} policy rule", "refused", str(exc), finder=rule.described())
                 )
-                out.blocked_by = _describe(rule)
+                out.blocked_by = rule.described()
                 out.suggestions.append(f"{exc}")
                 return True
             except Exception as exc:  # a policy raising something else also stops the import
@@ -483,12 +483,12 @@ class _Walk:
                         f"{where} policy rule",
                         "error",
                         f"its check raised {type(exc).__name__}: {exc}",
-                        finder=_describe(rule),
+                        finder=rule.described(),
                     )
                 )
-                out.blocked_by = _describe(rule)
+                out.blocked_by = rule.described()
                 return True
-            out.steps.append(Step(f"{where} policy rule", "allows", finder=_describe(rule)))
+            out.steps.append(Step(f"{where} policy rule", "allows", finder=rule.described()))
         resolved = False
         for stage in (RESOLVE, FALLBACK):
             for rule in by_stage.get(stage, ()):
@@ -499,7 +499,7 @@ class _Walk:
                             label,
                             "skipped",
                             "an earlier rule already answered",
-                            finder=_describe(rule),
+                            finder=rule.described(),
                         )
                     )
                     continue
@@ -509,7 +509,7 @@ class _Walk:
                             label,
                             "later",
                             "asked only if the finders after the router find nothing",
-                            finder=_describe(rule),
+                            finder=rule.described(),
                         )
                     )
                     self.fallbacks.append((where, rule))
@@ -522,13 +522,13 @@ class _Walk:
                             label,
                             "error",
                             f"raised {type(exc).__name__}: {exc} (the import would raise it)",
-                            finder=_describe(rule),
+                            finder=rule.described(),
                         )
                     )
-                    out.suggestions.append(f"{_describe(rule)} refuses it: {exc}")
+                    out.suggestions.append(f"{rule.described()} refuses it: {exc}")
                     return True
                 if spec is None:
-                    out.steps.append(Step(label, "nothing", finder=_describe(rule)))
+                    out.steps.append(Step(label, "nothing", finder=rule.described()))
                     continue
                 resolved = True
                 kind = _kind(spec)
@@ -537,12 +537,12 @@ class _Walk:
                         label,
                         kind,
                         "found: the router answers",
-                        finder=_describe(rule),
+                        finder=rule.described(),
                         origin=spec.origin,
                     )
                 )
-                self._found(_Candidate(spec.origin or _describe(rule), kind, spec, None), where)
-                self.finder_won = f"{finder}: {_describe(rule)}"
+                self._found(_Candidate(spec.origin or rule.described(), kind, spec, None), where)
+                self.finder_won = f"{finder}: {rule.described()}"
         decorators = sorted(by_stage.get(DECORATE, ()), key=lambda r: r.order)
         if decorators and not resolved:
             out.steps.append(
@@ -560,10 +560,10 @@ class _Walk:
                     f"{where} decorating rule",
                     "would wrap",
                     f"wraps the loader found (order {rule.order:g})",
-                    finder=_describe(rule),
+                    finder=rule.described(),
                 )
             )
-            out.wrapped_by.append(_describe(rule))
+            out.wrapped_by.append(rule.described())
         return False
 
     def _stdlib_finder(self, where: str, finder: Any) -> None:
@@ -989,13 +989,6 @@ def _serves(rule: Rule, top: str) -> bool:
         return rule.serves_top(top)
     except Exception:
         return True
-
-
-def _describe(rule: Rule) -> str:
-    description = rule.description
-    if description is None:
-        return repr(rule)
-    return description if isinstance(description, str) else description()
 
 
 def _short_repr(obj: object) -> str:
