@@ -319,6 +319,16 @@ class _Walk:
             self._fallback_rules()
         self._finish(module)
 
+    def _rule_found(
+        self, label: str, rule: Rule, spec: ModuleSpec, detail: str, where: str, won_by: str
+    ) -> None:
+        """A rule of the router answered with ``spec``: the step, and the winner it makes."""
+        kind = _kind(spec)
+        described = rule.described()
+        self.out.steps.append(Step(label, kind, detail, finder=described, origin=spec.origin))
+        self._found(_Candidate(spec.origin or described, kind, spec, None), where)
+        self.finder_won = won_by
+
     def _fallback_rules(self) -> None:
         """The router's fallback rules, as it asks them: after the finders found nothing."""
         for where, rule in self.fallbacks:
@@ -338,18 +348,14 @@ class _Walk:
             if spec is None:
                 self.out.steps.append(Step(label, "nothing", finder=rule.described()))
                 continue
-            kind = _kind(spec)
-            self.out.steps.append(
-                Step(
-                    label,
-                    kind,
-                    "found: nothing else knew the name, so the router's fallback answers",
-                    finder=rule.described(),
-                    origin=spec.origin,
-                )
+            self._rule_found(
+                label,
+                rule,
+                spec,
+                "found: nothing else knew the name, so the router's fallback answers",
+                where,
+                f"{where}: {rule.described()}",
             )
-            self._found(_Candidate(spec.origin or rule.described(), kind, spec, None), where)
-            self.finder_won = f"{where}: {rule.described()}"
             return
 
     def _search_locations(self) -> bool:
@@ -531,18 +537,14 @@ class _Walk:
                     out.steps.append(Step(label, "nothing", finder=rule.described()))
                     continue
                 resolved = True
-                kind = _kind(spec)
-                out.steps.append(
-                    Step(
-                        label,
-                        kind,
-                        "found: the router answers",
-                        finder=rule.described(),
-                        origin=spec.origin,
-                    )
+                self._rule_found(
+                    label,
+                    rule,
+                    spec,
+                    "found: the router answers",
+                    where,
+                    f"{finder}: {rule.described()}",
                 )
-                self._found(_Candidate(spec.origin or rule.described(), kind, spec, None), where)
-                self.finder_won = f"{finder}: {rule.described()}"
         decorators = sorted(by_stage.get(DECORATE, ()), key=lambda r: r.order)
         if decorators and not resolved:
             out.steps.append(
