@@ -18,7 +18,18 @@ ALLOWED = {
     "rules": {"core", "sources", "rewrite", "transformers"},
     "lazy": {"core", "rules"},
     "inspect": {"core", "sources", "rewrite", "transformers", "rules", "lazy"},
-    "cli": {"core", "sources", "rewrite", "transformers", "rules", "lazy", "inspect", "__init__"},
+    "plugins": {"core", "sources", "rewrite", "transformers", "rules", "lazy", "inspect"},
+    "cli": {
+        "core",
+        "sources",
+        "rewrite",
+        "transformers",
+        "rules",
+        "lazy",
+        "inspect",
+        "plugins",
+        "__init__",
+    },
     "__main__": {"cli"},
 }
 

@@ -43,6 +43,7 @@ _OWN_MODULES = (
     "importcraft.lazy._attach",
     "importcraft.lazy._modules",
     "importcraft.lazy._optional",
+    "importcraft.plugins._index",
     "importcraft.rewrite._assert_explain",
     "importcraft.rewrite._assert_rewrite",
     "importcraft.rewrite._cache",
