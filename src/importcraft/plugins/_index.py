@@ -8,7 +8,11 @@ in the same order, the first distribution of a normalised name winning.
 from __future__ import annotations
 
 import sys
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from importlib.metadata import Distribution, EntryPoint
 
 
 class EntryPointRecord(NamedTuple):
@@ -41,9 +45,11 @@ def groups(*, path: list[str] | None = None) -> list[str]:
     return sorted({ep.group for dist in _distributions(md, path) for ep in dist.entry_points})
 
 
-def _distributions(md, path):  # type: ignore[no-untyped-def]
+def _distributions(md: object, path: list[str] | None) -> Iterator[Distribution]:
+    import importlib.metadata
+
     seen = set()
-    for dist in md.distributions(path=sys.path if path is None else path):
+    for dist in importlib.metadata.distributions(path=sys.path if path is None else path):
         name = dist.metadata["Name"]
         key = (name or "").lower().replace("-", "_").replace(".", "_")
         if key in seen:
@@ -52,7 +58,7 @@ def _distributions(md, path):  # type: ignore[no-untyped-def]
         yield dist
 
 
-def _record(dist, ep) -> EntryPointRecord:  # type: ignore[no-untyped-def]
+def _record(dist: Distribution, ep: EntryPoint) -> EntryPointRecord:
     location = getattr(dist, "_path", None)
     return EntryPointRecord(
         ep.group,
