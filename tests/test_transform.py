@@ -594,7 +594,7 @@ def test_a_source_transformer_returning_none_is_an_error_naming_it(greet: Path) 
     assert cache_files(greet) == [], "never an empty module in the cache"
 
 
-def test_what_the_cache_checks_when(greet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_what_the_cache_checks_when(greet: Path) -> None:
     from importcraft.rewrite import _cache
 
     init = greet / "greet" / "__init__.py"
@@ -606,8 +606,16 @@ def test_what_the_cache_checks_when(greet: Path, monkeypatch: pytest.MonkeyPatch
     init.write_text(init.read_text().replace("'hello'", "'howdy'"))
     os.utime(init, ns=(old, old))
     assert fresh_import().WORD == "hello!", "by default an old, unchanged stat vouches"
-    monkeypatch.setattr(_cache, "_always_hash", True)  # IMPORTCRAFT_CACHE_CHECK=hash
-    assert fresh_import().WORD == "howdy!", "checked-hash mode hashes the source every time"
+    undo = _cache.set_check("hash")  # what IMPORTCRAFT_CACHE_CHECK=hash sets
+    try:
+        assert fresh_import().WORD == "howdy!", "checked-hash mode hashes the source every time"
+    finally:
+        undo()
+    init.write_text(init.read_text().replace("'howdy'", "'hiyah'"))
+    os.utime(init, ns=(old, old))
+    assert fresh_import().WORD == "howdy!", "undo() puts the stat check back"
+    with pytest.raises(ValueError, match="cache check 'always': expected one of"):
+        _cache.set_check("always")
 
 
 CACHE_DIR = """
