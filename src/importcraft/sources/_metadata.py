@@ -3,11 +3,11 @@
 Loaded only when ``importlib.metadata`` asks the router for distributions while a virtual one
 is registered, so ``importlib.metadata`` (and the ``csv`` it imports) are loaded already.
 
-The distribution's metadata is made when read, from what virtual() was given: ``METADATA`` (name and version),
-``entry_points.txt``, ``top_level.txt`` and ``RECORD``, which lists the source's modules as files
-(``app/__init__.py``, ``app/util.py``, ...) and its resources, so ``files()`` and
-``packages_distributions()`` see them. Those files are read through :meth:`locate_file`:
-``files(name)[0].read_text()`` is the module's source text.
+The distribution's metadata is made when read, from what ``virtual()`` was given: ``METADATA``
+(name and version), ``entry_points.txt``, ``top_level.txt`` and ``RECORD``, which lists the
+source's modules as files (``app/__init__.py``, ``app/util.py``, ...) and its resources, so
+``files()`` and ``packages_distributions()`` see them. Those files are read through
+:meth:`locate_file`: ``files(name)[0].read_text()`` is the module's source text.
 """
 
 from __future__ import annotations
