@@ -42,6 +42,10 @@ class MemoryTraversable(Traversable):
     def is_file(self) -> bool:
         return self._data is not None
 
+    def exists(self) -> bool:
+        """Whether it is a file or a folder (``importlib.metadata`` asks of a distribution's)."""
+        return self._data is not None or self._children is not None
+
     def joinpath(self, *descendants: str) -> Traversable:  # type: ignore[override]
         node: MemoryTraversable = self
         for part in "/".join(descendants).split("/"):

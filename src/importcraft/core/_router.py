@@ -13,6 +13,10 @@ Stages, in the order the router applies them to one name:
    in ``sys.meta_path`` are asked directly (see :meth:`Router.delegate`), then fallback rules;
 4. decorating rules wrap the spec's loader, lowest ``order`` first.
 
+Rules of a fifth stage, ``DISTRIBUTION``, cover no name: they offer distributions (a
+``virtual(..., distribution=...)``) to ``importlib.metadata``, which asks every finder on
+``sys.meta_path`` through :meth:`Router.find_distributions`.
+
 Within one stage, rules for an exact name come before rules for a prefix, longer prefixes before
 shorter ones, rules covering every name last, and among equals the newest first.
 """
@@ -31,7 +35,7 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
-POLICY, RESOLVE, FALLBACK, DECORATE = range(4)
+POLICY, RESOLVE, FALLBACK, DECORATE, DISTRIBUTION = range(5)
 
 # Order of decorating rules, so that each sees the loader the previous one made.
 ORDER_TRANSFORM = 10
@@ -72,6 +76,15 @@ class Rule:
         """Decorating stage: the spec to use instead (usually the same one, loader wrapped)."""
         return spec
 
+    def distributions(self, context: "Any") -> "Iterable[Any]":
+        """Distribution stage: the distributions ``context`` asks for.
+
+        ``context`` is ``importlib.metadata``'s ``DistributionFinder.Context`` (``name``, which
+        may be ``None`` for all, and ``path``); the result, ``importlib.metadata.Distribution``
+        objects.
+        """
+        return ()
+
     def described(self) -> str:
         """What made the rule, in the words of its Hook (``description``), else its repr."""
         description = self.description
@@ -109,6 +122,8 @@ class Router:
         # never lands in them. Plain sets: ``in`` on a set subclass costs twice as much.
         self._refused: set[str] | None = None
         self._wanted: set[str] = set()
+        # Rules offering distributions to importlib.metadata (stage DISTRIBUTION), newest first.
+        self._distributions: tuple[Rule, ...] = ()
         # How many keyed rules share each top-level name: the whole miss path is one lookup here.
         self._tops: dict[str, int] = {}
         self._count = 0
@@ -179,6 +194,22 @@ class Router:
                     return None
                 raise
         return spec
+
+    def find_distributions(self, context: "Any" = None) -> "Iterable[Any]":
+        """What ``importlib.metadata`` asks each finder on ``sys.meta_path``: distributions.
+
+        The rules of the ``DISTRIBUTION`` stage answer, newest first (the router is first on
+        ``sys.meta_path``, and ``importlib.metadata`` keeps the first distribution of a name).
+        Without such rules, the usual case, this is one attribute read: nothing is imported.
+        """
+        rules = self._distributions
+        if not rules:
+            return ()
+        return [dist for rule in rules for dist in rule.distributions(context)]
+
+    def distribution_rules(self) -> "tuple[Rule, ...]":
+        """The rules offering distributions, newest first."""
+        return self._distributions
 
     def _refuses(self, refused: set[str], top: str) -> bool:
         """Whether no rule covering every name wants ``top``, kept in ``refused``."""
@@ -280,7 +311,12 @@ class Router:
 
     def all_rules(self) -> "list[Rule]":
         """Every registered rule."""
-        tables = (*self._exact.values(), *self._prefix.values(), self._anywhere)
+        tables = (
+            *self._exact.values(),
+            *self._prefix.values(),
+            self._anywhere,
+            self._distributions,
+        )
         return [rule for rules in tables for rule in rules]
 
     def delegate(
@@ -372,6 +408,9 @@ class Router:
         self._count += 1
         self._policies += rule.stage == POLICY
         key = rule.key
+        if rule.stage == DISTRIBUTION:  # covers no name: not in the name tables
+            self._distributions = (rule, *self._distributions)
+            return
         if key is None:
             self._anywhere = (rule, *self._anywhere)
             return
@@ -382,6 +421,11 @@ class Router:
 
     def _unindex(self, rule: "Rule") -> None:
         key = rule.key
+        if rule.stage == DISTRIBUTION:
+            if any(r is rule for r in self._distributions):
+                self._distributions = tuple(r for r in self._distributions if r is not rule)
+                self._count -= 1
+            return
         if key is None:
             if any(r is rule for r in self._anywhere):
                 self._anywhere = tuple(r for r in self._anywhere if r is not rule)
@@ -411,6 +455,7 @@ class Router:
             self._exact.copy(),
             self._prefix.copy(),
             self._anywhere,
+            self._distributions,
             self._tops.copy(),
             self._count,
             self._policies,
@@ -418,7 +463,16 @@ class Router:
         )
 
         def restore() -> None:
-            exact, prefix, self._anywhere, tops, self._count, self._policies, clearers = saved
+            (
+                exact,
+                prefix,
+                self._anywhere,
+                self._distributions,
+                tops,
+                self._count,
+                self._policies,
+                clearers,
+            ) = saved
             self._plans = {}
             self.forget_answers()
             # Restored in place: the dicts are the objects find_spec reads.

@@ -27,9 +27,10 @@ from ._router import FALLBACK, ROUTER, Router, Rule
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
     from importlib.machinery import ModuleSpec
     from types import ModuleType
+    from typing import Any
 
     from ._router import _Plan
 
@@ -179,6 +180,15 @@ class TracingRouter(Router):
             elif level > 1:
                 say(f"{fullname!r} not found by importcraft's rules: importlib goes on")
         return spec
+
+    def find_distributions(self, context: Any = None) -> Iterable[Any]:
+        found = list(Router.find_distributions(self, context))
+        if found or (level > 1 and self._distributions):
+            name = getattr(context, "name", None)
+            asked = "every distribution" if name is None else f"distribution {name!r}"
+            served = ", ".join(f"{d.name!r} {d.version}" for d in found) or "nothing"
+            say(f"importlib.metadata asked for {asked}: served {served}")
+        return found
 
     def _plan(self, fullname: str) -> _Plan:
         plan = Router._plan(self, fullname)

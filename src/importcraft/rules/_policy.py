@@ -55,9 +55,11 @@ _OWN_MODULES = (
     "importcraft.rules._versions",
     "importcraft.sources._base",
     "importcraft.sources._dict",
+    "importcraft.sources._distributions",
     "importcraft.sources._directory",
     "importcraft.sources._env",
     "importcraft.sources._install",
+    "importcraft.sources._metadata",
     "importcraft.transformers",
 )
 _OWN_STDLIB = (

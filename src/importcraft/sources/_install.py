@@ -201,6 +201,8 @@ def virtual(
     *,
     prefix: str | None = None,
     resources: Mapping[str, Mapping[str, bytes | str]] | None = None,
+    entry_points: Mapping[str, Mapping[str, str]] | None = None,
+    distribution: tuple[str, str] | None = None,
 ) -> _state.Hook:
     """Make modules from source text: ``mapping`` maps dotted names to ``str`` or ``bytes``.
 
@@ -211,17 +213,34 @@ def virtual(
         with importcraft.virtual({"app": "from .util import twice", "app.util": "def twice(x): "
                                   "return 2 * x"}):
             from app import twice
+
+    ``distribution=(name, version)`` makes ``importlib.metadata`` see an installed distribution
+    whose code is these modules, with the ``entry_points`` given (``{group: {name:
+    "module:attr"}}``): ``entry_points()``, ``version()``, ``distribution()``,
+    ``packages_distributions()`` and ``files()`` report it while the hook is active. See
+    ``docs/sources.md``, "Virtual distributions"::
+
+        importcraft.virtual({"fake_csv": "class Plugin: ..."}, distribution=("fake-csv", "1.0"),
+                            entry_points={"myapp.plugins": {"csv": "fake_csv:Plugin"}})
     """
     source = DictSource(mapping, resources=resources)
+    extra: tuple[Rule, ...] = ()
+    if distribution is not None or entry_points is not None:
+        # Loaded only here: plain virtual() calls never pay for it.
+        from ._distributions import distribution_rule
+
+        extra = (distribution_rule(distribution, entry_points, source, prefix),)
     names = tuple(mapping)  # the names now; the text of the description is made when read
 
     def describe() -> str:
         ordered = sorted(names)
         shown = ", ".join(repr(n) for n in ordered[:4]) + (", ..." if len(ordered) > 4 else "")
         where = f", prefix={prefix!r}" if prefix is not None else ""
+        if distribution is not None:
+            where += f", distribution={tuple(distribution)!r}"
         return f"virtual([{shown}]{where})"
 
-    return _install(source, prefix, False, describe)
+    return _install(source, prefix, False, describe, extra)
 
 
 def _install(
@@ -229,6 +248,7 @@ def _install(
     prefix: str | None,
     fallback: bool,
     description: str | Callable[[], str] | None,
+    extra: tuple[Rule, ...] = (),
 ) -> _state.Hook:
     if not isinstance(source, Source):
         raise TypeError(
@@ -248,10 +268,10 @@ def _install(
         args += [f"prefix={prefix!r}"] if prefix is not None else []
         args += ["fallback=True"] if fallback else []
         description = f"install({', '.join(args)})"
-    installed = _Installed(source, prefix, stage, description)
+    installed = _Installed(source, prefix, stage, description, extra)
     rules = installed.make_rules()  # may raise: nothing has been changed yet
     with _state.LOCK:
-        ROUTER.replace((), rules, description)
+        ROUTER.replace((), [*rules, *extra], description)
         ROUTER.add_cache_clearer(installed.refresh)
         for hook in sys.path_hooks:
             if hook is PATH_HOOK:
@@ -265,18 +285,25 @@ class _Installed:
     """One ``install()``: makes its rules, refreshes them, takes them away.
 
     It owns its rules (``SourceRule.owner``), which are read back from the router rather than
-    kept here: ``isolated()`` may have put back the rules of before a refresh.
+    kept here: ``isolated()`` may have put back the rules of before a refresh. ``extra`` rules
+    (a virtual distribution's) come and go with it but are never remade by a refresh.
     """
 
-    __slots__ = ("description", "prefix", "source", "stage")
+    __slots__ = ("description", "extra", "prefix", "source", "stage")
 
     def __init__(
-        self, source: Source, prefix: str | None, stage: int, description: str | Callable[[], str]
+        self,
+        source: Source,
+        prefix: str | None,
+        stage: int,
+        description: str | Callable[[], str],
+        extra: tuple[Rule, ...] = (),
     ) -> None:
         self.description = description
         self.source = source
         self.prefix = prefix
         self.stage = stage
+        self.extra = extra
 
     def make_rules(self) -> list[Rule]:
         prefix = self.prefix
@@ -295,7 +322,7 @@ class _Installed:
 
     def undo(self) -> None:
         ROUTER.remove_cache_clearer(self.refresh)
-        ROUTER.remove(self.current())
+        ROUTER.remove([*self.current(), *self.extra])
         if not any(isinstance(rule, SourceRule) for rule in ROUTER.all_rules()):
             _state.remove_path_hook(PATH_HOOK, PATH_HOOK.finders)
 
