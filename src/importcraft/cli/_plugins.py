@@ -131,6 +131,14 @@ def _dumps(data: object) -> str:
 
 
 def _output(text: str) -> int:
-    from ._main import _output as output
+    """Print ``text``; a reader that goes away early (``| head``) ends the command quietly."""
+    import os
+    import sys
 
-    return output(text)
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout again at exit
+        return 1
+    return 0

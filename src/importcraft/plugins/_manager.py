@@ -395,7 +395,8 @@ class Plugins:
                     f"{_listing(list(by_name))}"
                 )
         for conflict in self.conflicts:
-            _warn(str(conflict))
+            if conflict.name in self._entries:  # a disabled name's conflict is only listed
+                _warn(str(conflict))
 
     # -- reading, no plugin code runs --
 
