@@ -702,6 +702,7 @@ class _PluginsFunction:
 
     __slots__ = ()
     __doc__ = _plugins.__doc__
+    __name__ = "plugins"  # what an instance shows; the class keeps its own
     __call__ = staticmethod(_plugins)
 
     def __getattr__(self, name: str) -> Any:
