@@ -351,3 +351,25 @@ def test_the_public_name_stays_the_function_whatever_loads_first() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_manager_itself_imports_no_metadata_machinery() -> None:
+    # Discovery is _index's; what the manager adds (loading, checks, the env variable, the
+    # messages) must not bring importlib.metadata, email, zipfile or csv onto the warm path.
+    done = run_python(
+        """
+        import sys
+        from importcraft.plugins._manager import PluginEntry, Plugins
+        found = Plugins("g", [PluginEntry("g", "n", "json:dumps", "d", "1")], disable=["x"])
+        assert found["n"]([1]) == "[1]"
+        try:
+            found["m"]
+        except KeyError:
+            pass
+        heavy = ("importlib.metadata", "email", "zipfile", "csv", "difflib")
+        print(sorted(name for name in heavy if name in sys.modules))
+        """,
+        env={"IMPORTCRAFT_DISABLE_PLUGINS": "g:x"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['difflib']"  # only for the KeyError's close matches
