@@ -51,6 +51,9 @@ NOT_INSTALLERS = {
     "explain_cycle": "read-only",
     "Trace": "a class",
     "trace": "makes a Trace; its rules leave with its with block (tests/test_profile.py)",
+    "plugins": "read-only: discovers and loads plugins, as imports do",
+    "Plugins": "a class",
+    "PluginError": "an exception",
 }
 
 
@@ -211,6 +214,12 @@ CASES: dict[str, Case] = {
         error=TypeError,
         works=lambda: importlib.util.find_spec("reglib_v1") is not None,
         warning=lambda tmp: importcraft.register_version("reglib", "9", "x = 1"),
+    ),
+    "add_plugin": Case(
+        good=lambda tmp: importcraft.add_plugin("reg.group", "reg", "reg_target:value"),
+        bad=lambda tmp: importcraft.add_plugin("reg.group", "", "reg_target:value"),
+        error=ValueError,
+        works=lambda: "reg" in importcraft.plugins("reg.group"),
     ),
     "set_default_version": Case(
         good=lambda tmp: importcraft.set_default_version("reglib", "2"),

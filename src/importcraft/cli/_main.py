@@ -95,6 +95,7 @@ def _main_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "trace", help="profile a program's imports and their side effects", add_help=False
     )
+    commands.add_parser("plugins", help="list entry-point plugins, check they load", add_help=False)
     return parser
 
 
@@ -111,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report(args[1:])
     if args and args[0] == "trace":
         return trace(args[1:])
+    if args and args[0] == "plugins":
+        from ._plugins import plugins_command
+
+        return plugins_command(args[1:])
     _main_parser().parse_args(args)  # prints help, version or the usage error, and exits
     return 2
 

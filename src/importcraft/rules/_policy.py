@@ -44,6 +44,7 @@ _OWN_MODULES = (
     "importcraft.lazy._modules",
     "importcraft.lazy._optional",
     "importcraft.plugins._index",
+    "importcraft.plugins._manager",
     "importcraft.rewrite._assert_explain",
     "importcraft.rewrite._assert_rewrite",
     "importcraft.rewrite._cache",
