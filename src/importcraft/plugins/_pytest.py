@@ -169,11 +169,13 @@ def _checked_names(names: Iterable[object], where: str, *, usage: bool) -> tuple
         try:
             checked[check_module_name(name)] = None
         except (TypeError, ValueError) as error:
-            message = f"importcraft: {where}: {error}"
-            if usage:
-                raise pytest.UsageError(message) from None
-            raise TypeError(message) from None
-    return tuple(checked)
+            fault = f"importcraft: {where}: {error}"
+            break
+    else:
+        return tuple(checked)
+    if usage:
+        raise pytest.UsageError(fault)
+    pytest.fail(fault, pytrace=False)
 
 
 # -- the markers: around the test function ----------------------------------------------------
@@ -206,11 +208,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         names = [name for marker in markers for name in marker.args]
         if markers:
             if not names or any(marker.kwargs for marker in markers):
-                raise TypeError(
+                pytest.fail(
                     f"@pytest.mark.forbid_imports on {item.nodeid} takes module names as "
                     f"arguments and nothing else, e.g. "
                     f'@pytest.mark.forbid_imports("requests", "socket"); it was given '
-                    f"{', '.join(repr(marker) for marker in markers)}"
+                    f"{', '.join(repr(marker) for marker in markers)}",
+                    pytrace=False,
                 )
             where = f"@pytest.mark.forbid_imports on {item.nodeid}"
             hooks.append(
