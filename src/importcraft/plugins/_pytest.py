@@ -386,8 +386,8 @@ class _SideEffectReport:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     state = session.config.stash[_STATE]
-    if state.side_effects == "off":
-        return
+    if state.side_effects == "off" or hasattr(session.config, "workerinput"):
+        return  # off, or a pytest-xdist worker: the controller reports
     state.sys_path = [entry for entry in sys.path if isinstance(entry, str)]
     if state.packages is None:
         state.packages = _packages_under_test(session)
@@ -446,7 +446,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if exitstatus in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.USAGE_ERROR):
         return
-    state.report = _measure(state.packages, state.skipped, state.sys_path)
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker
+    # Under pytest-xdist the controller collects nothing: only packages given are measured.
+    path = state.sys_path or [entry for entry in sys.path if isinstance(entry, str)]
+    state.report = _measure(state.packages, state.skipped, path)
     if state.side_effects == "fail" and state.report.found and session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
