@@ -267,7 +267,7 @@ def test_import_side_effects_warn_fail_and_clean(pytester: pytest.Pytester) -> N
         ]
     )
     # The thread is seen on 3.11 too: it still runs when the package's body ends.
-    warn.stdout.fnmatch_lines(["  thread (thread): noisy (*): thread started: noisy-waiter*"])
+    warn.stdout.fnmatch_lines(["  thread (thread): noisy (*): thread*started*noisy-waiter*"])
 
     pytester.makeini("[pytest]\nimport_side_effects = fail\n")
     pytester.makepyfile(test_packages="import noisy, quiet\ndef test_it(): pass\n")
