@@ -4,7 +4,8 @@ Fresh interpreters, interleaved: `python -m pytest --co -q -p no:cacheprovider` 
 folder (20 test files of 10 tests, no markers of importcraft) with the plugin loaded (it is
 installed in this venv as the pytest11 entry point `importcraft`) against the same command with
 `-p no:importcraft`. Also reported: the importcraft modules loaded at start-up with the plugin
-on (from a conftest that prints them when collection ends).
+on (from a conftest that writes them down when collection ends), and what importing the plugin
+module costs after pytest is imported (timed inside fresh interpreters).
 
 Run: .venv/bin/python benchmarks/pytest_plugin.py [--rounds N]
 """
@@ -18,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import child_env, interleave, paired_ratio, ratio_range, start
+from _common import child_env, interleave, paired_ratio, ratio_range, run_child, start
 
 FILES = 20
 TESTS_PER_FILE = 10
@@ -52,13 +53,23 @@ def main() -> None:
         (folder / "conftest.py").write_text(
             "import sys\n"
             "def pytest_collection_finish(session):\n"
-            "    print(sorted(m for m in sys.modules if m.startswith('importcraft')))\n"
+            "    with open('loaded.txt', 'w') as out:\n"
+            "        names = [m for m in sys.modules if m.startswith('importcraft')]\n"
+            "        out.write(repr(sorted(names)))\n"
         )
-        loaded = subprocess.run(
-            pytest, cwd=folder, env=child_env(), capture_output=True, text=True, check=True
-        ).stdout.splitlines()[0]
+        subprocess.run(pytest, cwd=folder, env=child_env(), capture_output=True, check=True)
+        loaded = (folder / "loaded.txt").read_text()
     finally:
         shutil.rmtree(folder)
+    # The plugin module's own import, after pytest (which pytest has imported when it loads
+    # plugins): fresh interpreters, timed inside them.
+    code = (
+        "import time, pytest\n"
+        "t = time.perf_counter_ns()\n"
+        "import importcraft.plugins._pytest\n"
+        "print((time.perf_counter_ns() - t) / 1e3)\n"
+    )
+    plugin_us = sorted(float(run_child(code)[1]) for _ in range(15))[7]
     on, off = results["plugin on"], results["-p no:importcraft"]
     print(
         f"`pytest --co -q` on {FILES} files x {TESTS_PER_FILE} tests, {rounds} rounds, "
@@ -71,6 +82,10 @@ def main() -> None:
         f"(per-round range {ratio_range(on, off)})"
     )
     print(f"  importcraft modules loaded with the plugin on: {loaded}")
+    print(
+        "  importing importcraft.plugins._pytest after pytest (with importcraft and "
+        f"importcraft.plugins), median of 15 fresh interpreters: {plugin_us:.0f} us"
+    )
 
 
 if __name__ == "__main__":
