@@ -360,10 +360,12 @@ def test_the_stdlib_modules_importcraft_loads_late_are_all_preloaded_for_stdlib_
     package = Path(_policy.__file__).parent.parent
     # The command line and the start-up hook read their configuration before any policy is
     # installed; sys and importlib.machinery are loaded by every interpreter at start-up.
+    # The pytest plugin runs only inside pytest (importing it would import pytest).
     exempt = {
         package / "cli" / "_main.py",
         package / "cli" / "_bootstrap.py",
         package / "cli" / "_plugins.py",  # a command of its own, run by _main before any policy
+        package / "plugins" / "_pytest.py",
     }
     always_loaded = {"sys", "os", "importlib.machinery", "json", "tomllib"}
     lazy: set[str] = set()
