@@ -66,7 +66,7 @@ def main() -> None:
     code = (
         "import time, pytest\n"
         "t = time.perf_counter_ns()\n"
-        "import importcraft.plugins._pytest\n"
+        "import importcraft.entrypoints._pytest\n"
         "print((time.perf_counter_ns() - t) / 1e3)\n"
     )
     plugin_us = sorted(float(run_child(code)[1]) for _ in range(15))[7]
@@ -83,8 +83,8 @@ def main() -> None:
     )
     print(f"  importcraft modules loaded with the plugin on: {loaded}")
     print(
-        "  importing importcraft.plugins._pytest after pytest (with importcraft and "
-        f"importcraft.plugins), median of 15 fresh interpreters: {plugin_us:.0f} us"
+        "  importing importcraft.entrypoints._pytest after pytest (with importcraft and "
+        f"importcraft.entrypoints), median of 15 fresh interpreters: {plugin_us:.0f} us"
     )
 
 

@@ -18,7 +18,7 @@ ALLOWED = {
     "rules": {"core", "sources", "rewrite", "transformers"},
     "lazy": {"core", "rules"},
     "inspect": {"core", "sources", "rewrite", "transformers", "rules", "lazy"},
-    "plugins": {"core", "sources", "rewrite", "transformers", "rules", "lazy", "inspect"},
+    "entrypoints": {"core", "sources", "rewrite", "transformers", "rules", "lazy", "inspect"},
     "cli": {
         "core",
         "sources",
@@ -27,7 +27,7 @@ ALLOWED = {
         "rules",
         "lazy",
         "inspect",
-        "plugins",
+        "entrypoints",
         "__init__",
     },
     "__main__": {"cli"},

@@ -6,13 +6,12 @@ import importlib.metadata
 import os
 import sys
 import warnings
-from types import ModuleType
 from typing import Any, Protocol, runtime_checkable
 
 import pytest
 
 import importcraft
-from importcraft.plugins._manager import PluginFailure
+from importcraft.entrypoints._manager import PluginFailure
 
 from .conftest import run_python
 from .plugin_dists import GROUP, NAMES, Installed, installed
@@ -319,33 +318,48 @@ def test_add_plugin_checks_its_arguments() -> None:
     assert importcraft.plugins("g").names == []
 
 
-def test_virtual_distributions_come_before_installed_ones(
-    dists: Installed, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The interface the sources part provides (importcraft.sources._distributions), read only
-    # when that module is loaded.
-    served = ModuleType("importcraft.sources._distributions")
-    record = (GROUP, "upper", "icplug_good:Lower", "virtual-fmt", "0.0", None)
-    served.entry_points = lambda group: [record] if group == GROUP else []  # type: ignore[attr-defined]
-    served.groups = lambda: {GROUP, "virtual.only"}  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "importcraft.sources._distributions", served)
-    found = _quiet()
-    assert found["upper"].__name__ == "Lower"
-    conflict = {c.name: c for c in found.conflicts}["upper"]
-    assert [e.dist for e in conflict.entries] == ["virtual-fmt", "icplug-good"]
-    from importcraft.plugins._manager import groups
+def test_virtual_distributions_come_before_installed_ones(dists: Installed) -> None:
+    served = importcraft.virtual(
+        {"vfmt": "class Lower:\n    pass\n"},
+        distribution=("virtual-fmt", "0.0"),
+        entry_points={GROUP: {"upper": "vfmt:Lower"}, "virtual.only": {"x": "vfmt:Lower"}},
+    )
+    with served:
+        found = _quiet()
+        assert found["upper"].__name__ == "Lower"
+        conflict = {c.name: c for c in found.conflicts}["upper"]
+        assert [e.dist for e in conflict.entries] == ["virtual-fmt", "icplug-good"]
+        from importcraft.entrypoints._manager import groups
 
-    assert {"virtual.only", GROUP} <= set(groups())
+        assert {"virtual.only", GROUP} <= set(groups())
+    assert _quiet()["upper"].__name__ == "Upper"
+    assert "virtual.only" not in importcraft.entrypoints._manager.groups()
+
+
+def test_a_virtual_distribution_hides_the_installed_one_of_its_name(dists: Installed) -> None:
+    # As importlib.metadata: the first distribution of a name wins, and the router is first.
+    with importcraft.virtual(
+        {"vgood": "class Upper:\n    virtual = True\n"},
+        distribution=("icplug-good", "9.9"),
+        entry_points={GROUP: {"upper": "vgood:Upper"}},
+    ):
+        found = _quiet()
+        by_name = {entry.name: entry for entry in found}
+        assert (by_name["upper"].dist, by_name["upper"].version) == ("icplug-good", "9.9")
+        assert "upper" not in {c.name for c in found.conflicts}
+        assert "lower" not in found, "the installed icplug-good's other entry points are hidden"
+        assert found["upper"].virtual is True
+        stdlib_view = importlib.metadata.entry_points(group=GROUP)
+        assert sorted(stdlib_view.names) == sorted(found.names)
 
 
 def test_the_public_name_stays_the_function_whatever_loads_first() -> None:
     done = run_python(
         """
-        import importcraft.plugins._index as index
+        import importcraft.entrypoints._pytest  # what pytest loads at start-up
         import importcraft
-        from importcraft.plugins import _manager
+        from importcraft.entrypoints import _manager
         assert importcraft.plugins is _manager.plugins, importcraft.plugins
-        assert importcraft.plugins._index is index
         print(importcraft.plugins("icplug.none").names)
         """
     )
@@ -359,7 +373,7 @@ def test_the_manager_itself_imports_no_metadata_machinery() -> None:
     done = run_python(
         """
         import sys
-        from importcraft.plugins._manager import PluginEntry, Plugins
+        from importcraft.entrypoints._manager import PluginEntry, Plugins
         found = Plugins("g", [PluginEntry("g", "n", "json:dumps", "d", "1")], disable=["x"])
         assert found["n"]([1]) == "[1]"
         try:

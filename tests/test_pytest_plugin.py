@@ -1,4 +1,4 @@
-"""The pytest plugin (importcraft.plugins._pytest), in real pytest runs in child processes."""
+"""The pytest plugin (importcraft.entrypoints._pytest), in real pytest runs in child processes."""
 
 from __future__ import annotations
 
@@ -146,7 +146,7 @@ def test_the_imports_fixture_undoes_everything_even_after_a_failure(
                     # Only the plugin and the packages it sits in: importcraft loads on use.
                     loaded = sorted(name for name in sys.modules if name.startswith("importcraft"))
                     assert loaded == [
-                        "importcraft", "importcraft.plugins", "importcraft.plugins._pytest"
+                        "importcraft", "importcraft.entrypoints", "importcraft.entrypoints._pytest"
                     ]
 
                 def test_every_method(imports):

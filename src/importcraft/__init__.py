@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from .core._state import Hook as Hook
     from .core._state import hooks as hooks
     from .core._state import isolated as isolated
+    from .entrypoints._manager import PluginError as PluginError
+    from .entrypoints._manager import Plugins as Plugins
+    from .entrypoints._manager import add_plugin as add_plugin
+    from .entrypoints._manager import plugins as plugins
     from .inspect._cycles import CycleExplanation as CycleExplanation
     from .inspect._cycles import explain_cycle as explain_cycle
     from .inspect._explain import Explanation as Explanation
@@ -35,10 +39,6 @@ if TYPE_CHECKING:
     from .lazy._modules import resolve_lazy as resolve_lazy
     from .lazy._optional import optional as optional
     from .lazy._optional import require as require
-    from .plugins._manager import PluginError as PluginError
-    from .plugins._manager import Plugins as Plugins
-    from .plugins._manager import add_plugin as add_plugin
-    from .plugins._manager import plugins as plugins
     from .rewrite import TransformInfo as TransformInfo
     from .rewrite import source_transformer as source_transformer
     from .rewrite import transform as transform
@@ -88,7 +88,7 @@ _PUBLIC = {
     "importcraft.inspect._explain": ("Explanation", "explain"),
     "importcraft.inspect._cycles": ("CycleExplanation", "explain_cycle"),
     "importcraft.inspect._profile": ("Trace", "trace"),
-    "importcraft.plugins._manager": ("PluginError", "Plugins", "add_plugin", "plugins"),
+    "importcraft.entrypoints._manager": ("PluginError", "Plugins", "add_plugin", "plugins"),
 }
 _LAZY = {name: module for module, names in _PUBLIC.items() for name in names}
 __all__ = sorted(_LAZY)

@@ -10,7 +10,7 @@ TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from typing import Any
 
-    from ..plugins._manager import PluginEntry
+    from ..entrypoints._manager import PluginEntry
 
 _DESCRIPTION = """\
 Without GROUP: every entry-point group the installed distributions offer, with the number of
@@ -43,7 +43,7 @@ def plugins_command(args: list[str]) -> int:
 
 
 def _groups(as_json: bool) -> int:
-    from ..plugins._manager import _discover, groups
+    from ..entrypoints._manager import _discover, groups
 
     counts = {group: len({e.name for e in _discover(group)}) for group in groups()}
     if as_json:
@@ -58,7 +58,7 @@ def _groups(as_json: bool) -> int:
 
 
 def _group(group: str, check: bool, as_json: bool) -> int:
-    from ..plugins._manager import plugins
+    from ..entrypoints._manager import plugins
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # conflicts and failures are reported below instead

@@ -318,9 +318,16 @@ def _discover(group: str) -> list[PluginEntry]:
     found = list(_REGISTERED.get(group, ()))
     virtual = sys.modules.get("importcraft.sources._distributions")
     records: list[_index.EntryPointRecord] = []
+    installed = _index.entry_points(group)
     if virtual is not None:
         records.extend(_index.EntryPointRecord(*t) for t in virtual.entry_points(group))
-    records.extend(_index.entry_points(group))
+        # A virtual distribution hides an installed one of its name, as importlib.metadata
+        # keeps the first distribution of a name and the router is asked first.
+        hidden = virtual.distribution_names()
+        if hidden:
+            normalize = virtual.normalize
+            installed = [r for r in installed if r.dist is None or normalize(r.dist) not in hidden]
+    records.extend(installed)
     found.extend(
         PluginEntry(r.group, r.name, r.value, r.dist, r.version, r.location) for r in records
     )
@@ -639,7 +646,7 @@ def _check_interface(interface: object) -> None:
         )
 
 
-def _plugins(
+def plugins(
     group: str,
     *,
     interface: object = None,
@@ -687,38 +694,3 @@ def _plugins(
         disable=disable,
         on_error=on_error,
     )
-
-
-class _PluginsFunction:
-    """``importcraft.plugins``: the function :func:`_plugins`, which shares its name with the
-    subpackage ``importcraft.plugins``.
-
-    importlib binds a loaded subpackage as an attribute of its package, and
-    ``import importcraft.plugins._index as m`` walks attributes from ``importcraft``. So the
-    public name is this callable, and any other attribute is read from the subpackage: both
-    ``importcraft.plugins("group")`` and ``importcraft.plugins._index`` work whatever was loaded
-    first (the subpackage's ``__init__`` keeps importlib from rebinding the name).
-    """
-
-    __slots__ = ()
-    __doc__ = _plugins.__doc__
-    __name__ = "plugins"  # what an instance shows; the class keeps its own
-    __call__ = staticmethod(_plugins)
-
-    def __getattr__(self, name: str) -> Any:
-        package = sys.modules.get("importcraft.plugins")
-        if package is None or name.startswith("__"):
-            raise AttributeError(f"importcraft.plugins has no attribute {name!r}")
-        return getattr(package, name)
-
-    @property
-    def __signature__(self) -> Any:  # what inspect.signature() and help() show
-        import inspect
-
-        return inspect.signature(_plugins)
-
-    def __repr__(self) -> str:
-        return "<function importcraft.plugins(group, *, interface=None, ...)>"
-
-
-plugins = _PluginsFunction()
