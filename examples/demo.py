@@ -570,6 +570,88 @@ def demo_cycle(folder: Path) -> None:
             sys.modules.pop(name, None)
 
 
+def demo_plugins() -> None:
+    step("Plugins through entry points: find, load, check, and report the broken one")
+    # A distribution with three plugins, served from memory: importlib.metadata sees it too.
+    hook = ic.virtual(
+        {
+            "shop_api": "class Payment:\n    def pay(self, amount):\n        raise TypeError",
+            "shop_card": "from shop_api import Payment\n\nclass Card(Payment):\n"
+            "    def pay(self, amount):\n        return f'card paid {amount}'",
+            "shop_cash": "from shop_api import Payment\n\nclass Cash(Payment):\n"
+            "    def pay(self, amount):\n        return f'cash paid {amount}'",
+            "shop_crypto": "import coinlib_that_is_not_installed\n",
+        },
+        distribution=("shop-payments", "1.4"),
+        entry_points={
+            "shop.payments": {
+                "card": "shop_card:Card",
+                "cash": "shop_cash:Cash",
+                "crypto": "shop_crypto:Coin",
+            }
+        },
+    )
+    with hook:
+        from importlib.metadata import version
+
+        from shop_api import Payment  # type: ignore[import-not-found]
+
+        show("importlib.metadata.version(...)", version("shop-payments"))
+        methods = ic.plugins("shop.payments", interface=Payment, instantiate=True)
+        show("names (no plugin code run yet)", methods.names)
+        show("shop_card imported yet?", "shop_card" in sys.modules)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            paid = methods.call("pay", 10)
+        show("call('pay', 10).results", paid.results)
+        for failure in methods.errors:
+            show(f"broken: {failure.name} ({failure.dist})", failure.reason)
+        show("warnings raised", len(caught))
+    start = time.perf_counter()
+    scripts = ic.plugins("console_scripts")
+    took = (time.perf_counter() - start) * 1000
+    show(
+        "installed console_scripts",
+        f"{len(scripts)} found in {took:.1f} ms, e.g. {', '.join(scripts.names[:3])}",
+    )
+    print("   $ importcraft plugins pytest11 --check   (importcraft ships a pytest plugin)")
+    done = subprocess.run(
+        [sys.executable, "-m", "importcraft", "plugins", "pytest11", "--check"],
+        capture_output=True,
+        text=True,
+    )
+    print(textwrap.indent(done.stdout.rstrip(), "   "))
+
+
+def demo_pytest(folder: Path) -> None:
+    step("The pytest plugin: a test that must not import the network, and an imports fixture")
+    (folder / "test_offline.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.forbid_imports("socket", "urllib.request")
+            def test_offline():
+                with pytest.raises(ImportError, match="blocked"):
+                    import urllib.request
+
+            def test_fake_module(imports):
+                imports.virtual({"weather": "def today(): return 'sunny'"})
+                import weather
+                assert weather.today() == "sunny"
+            """
+        )
+    )
+    print("   $ pytest -q test_offline.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_offline.py"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+    )
+    print(textwrap.indent(done.stdout.rstrip().splitlines()[-1], "   "))
+
+
 def demo_hooks() -> None:
     step("Every change is a Hook: listed, removable, restoring exactly what it changed")
     for hook in ic.hooks():
@@ -612,6 +694,9 @@ def main() -> None:
         demo_profile(Path(folder))
     with tempfile.TemporaryDirectory() as folder:
         demo_cycle(Path(folder))
+    demo_plugins()
+    with tempfile.TemporaryDirectory() as folder:
+        demo_pytest(Path(folder))
     demo_hooks()
     print("\nDone.")
 

@@ -104,7 +104,7 @@ def _group(group: str, check: bool, as_json: bool) -> int:
             line += "  ok" if row["status"] == "ok" else f"  BROKEN: {row['reason']}"
         lines.append(line)
     lines.extend(f"conflict: {conflict}" for conflict in found.conflicts)
-    summary = f"{len(found)} plugins in {group!r}"
+    summary = f"{len(found)} plugin{'' if len(found) == 1 else 's'} in {group!r}"
     if found.disabled:
         summary += f", {len(found.disabled)} disabled"
     if check:
