@@ -244,7 +244,7 @@ def _distributions(
 
 def _current_entries(keys: "list[str]") -> "dict[str, Entry]":
     """The valid entry for each key: from memory, else the file, else the disk."""
-    result: "dict[str, Entry]" = {}
+    result: dict[str, Entry] = {}
     changed = False
     file_read = False
     rescans_before = _counters["rescans"]
@@ -581,7 +581,7 @@ def _write_file(keys: "list[str]") -> None:
     global _file_stat, _warned_write
     directory = cache_directory()
     path = os.path.join(directory, FILE_NAME)
-    entries: "dict[str, Entry]" = {}
+    entries: dict[str, Entry] = {}
     for key in keys:
         entries[key] = _memory[key]
     total = sum(_count(entry) for entry in entries.values())
