@@ -161,7 +161,8 @@ def test_the_same_entry_points_as_importlib_metadata(venv: Venv) -> None:
     assert sorted(r.name for r in ix.entry_points(GROUP, path=path)) == ["a", "b"]
     (record,) = [r for r in ix.entry_points(OTHER, path=path) if r.name == "x"]
     assert record._asdict()["dist"] == record.dist == "beta-plugin"
-    assert record.version == "2.0" and record.location is not None
+    assert record.version == "2.0"
+    assert record.location is not None
     assert record.location.endswith("beta_plugin-2.0.dist-info")
 
 
@@ -276,7 +277,8 @@ def test_an_editable_install_whose_code_lives_elsewhere(venv: Venv, tmp_path: Pa
         mine, theirs, loaded, on_path = json.loads(result.stdout)
         assert [r[:3] for r in mine] == theirs
         assert ["importcraft.tests.plugins", "editme", "editme:hello"] in theirs
-        assert loaded == ["editable"] and on_path
+        assert loaded == ["editable"]
+        assert on_path
     finally:
         venv.uninstall("editme")
 
@@ -340,7 +342,8 @@ def test_an_unwritable_cache_directory_warns_once_and_answers_right(
         assert found(GROUP, path) == reference(GROUP, path)
     messages = [str(w.message) for w in caught if issubclass(w.category, ImportcraftWarning)]
     assert len(messages) == 1
-    assert str(blocker / "cache") in messages[0] and "IMPORTCRAFT_CACHE_DIR" in messages[0]
+    assert str(blocker / "cache") in messages[0]
+    assert "IMPORTCRAFT_CACHE_DIR" in messages[0]
 
 
 def test_zip_archives_and_egg_info_on_the_path(tmp_path: Path) -> None:
@@ -418,5 +421,5 @@ def test_the_real_sys_path_of_the_venv(venv: Venv, tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr
         outcome = json.loads(result.stdout)
-        assert outcome and all(outcome.values()), outcome
+        assert all(outcome.values()), outcome
         assert GROUP in outcome
