@@ -83,6 +83,7 @@ _OWN_STDLIB = (
     "time",
     "traceback",
     "warnings",
+    "zipfile",
 )
 
 
