@@ -238,7 +238,27 @@ def test_entry_points_txt_edited_in_place(venv: Venv) -> None:
         assert found(GROUP, path) == reference(GROUP, path)
         ix.invalidate()
         assert ("e", value) in [(r[1], r[2]) for r in found(GROUP, path)]
+    # the version, edited in place in METADATA
+    metadata = target.parent / "METADATA"
+    metadata.write_text(metadata.read_text().replace("Version: 1.0", "Version: 1.5"))
+    assert ("e", "1.5") in [(r[1], r[4]) for r in found(GROUP, path)]
+    assert found(GROUP, path) == reference(GROUP, path)
     venv.uninstall("edited")
+
+
+def test_an_entry_points_txt_added_to_a_distribution_without_one(venv: Venv) -> None:
+    venv.install(make_wheel(venv.wheels, "plain", "1.0"))
+    path = [venv.site]
+    wait_until_clean(venv.site)
+    assert "p" not in [r[1] for r in found(GROUP, path)]
+    ix.invalidate()
+    found(GROUP, path)  # from the clean file
+    (Path(venv.site) / "plain-1.0.dist-info" / "entry_points.txt").write_text(
+        f"[{GROUP}]\np = plain:VERSION\n"
+    )
+    assert ("p", "plain:VERSION") in [(r[1], r[2]) for r in found(GROUP, path)]
+    assert found(GROUP, path) == reference(GROUP, path)
+    venv.uninstall("plain")
 
 
 def test_an_editable_install_whose_code_lives_elsewhere(venv: Venv, tmp_path: Path) -> None:

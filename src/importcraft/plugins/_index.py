@@ -286,12 +286,21 @@ def _unchanged(key: str, entry: "Entry") -> bool:
     if kind != "d":
         return True
     prefix = key if key.endswith(os.sep) else key + os.sep
-    for dist in dists:
-        if dist[4]:
-            return False
-        for relative, recorded in dist[5]:
-            if _stat(prefix + relative) != recorded:
+    do_stat = os.stat
+    try:
+        for dist in dists:
+            if dist[4]:
                 return False
+            for relative, recorded in dist[5]:
+                if recorded is None:
+                    if _stat(prefix + relative) is not None:
+                        return False
+                    continue
+                st = do_stat(prefix + relative)  # the hot loop: _stat() inlined
+                if (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) != recorded:
+                    return False
+    except (OSError, ValueError):
+        return False
     return True
 
 
@@ -354,23 +363,37 @@ def _directory_distributions(
 
 def _read_directory_distribution(key: str, child: str, now: int) -> "Dist":
     """Stat, then read, one distribution's metadata (the stats first: a change during the
-    read leaves a stat that no longer matches)."""
+    read leaves a stat that no longer matches).
+
+    What is checked later is what the answer depends on, and no more (each stat costs):
+    with an ``entry_points.txt``, that file and the metadata file read (the name and version
+    reach the records); without one, the ``.dist-info`` directory itself, whose stat changes
+    when an ``entry_points.txt`` appears in it (the metadata matters only for the name that
+    de-duplicates, which comes from the directory's name, unless that is not a
+    ``name-version.dist-info`` one: then the metadata files are checked too).
+    """
     _counters["metadata_reads"] += 1
     base = os.path.join(key, child)
-    checks = []
+    directory_stat = _stat(base)
+    metadata_checks = []
     metadata_text = None
     for candidate in ("METADATA", "PKG-INFO", ""):
         relative = os.path.join(child, candidate) if candidate else child
         stat = _stat(os.path.join(key, relative))
-        checks.append((relative, stat))
+        metadata_checks.append((relative, stat))
         if stat is not None:
             metadata_text = _read_text(os.path.join(base, candidate) if candidate else base)
             if metadata_text:  # importlib.metadata: METADATA or PKG-INFO or the path itself
                 break
     relative = os.path.join(child, "entry_points.txt")
-    stat = _stat(os.path.join(key, relative))
-    checks.append((relative, stat))
-    eps_text = _read_text(os.path.join(base, "entry_points.txt")) if stat is not None else None
+    eps_stat = _stat(os.path.join(key, relative))
+    eps_text = _read_text(os.path.join(base, "entry_points.txt")) if eps_stat else None
+    if eps_stat is not None:
+        checks = [*metadata_checks, (relative, eps_stat)]
+    else:
+        checks = [(child, directory_stat)]
+        if _stem_name(child) is None:
+            checks += metadata_checks
     racy = any(_is_racy(stat, now) for _relative, stat in checks)
     return _distribution(child, metadata_text, eps_text, racy, tuple(checks))
 
@@ -419,12 +442,18 @@ def _distribution(
     name, version = _name_and_version(metadata_text or "")
     # importlib.metadata's PathDistribution._normalized_name: from the directory's stem when it
     # is a .dist-info / .egg-info, else from the metadata's Name.
-    stem, dot, extension = child.rpartition(".")
-    if dot and "." + extension in (".dist-info", ".egg-info"):
-        key = _normalize(stem.partition("-")[0])
-    else:
-        key = _normalize(name or "")
+    stem_name = _stem_name(child)
+    key = _normalize((name or "") if stem_name is None else stem_name)
     return (child, key, name, version, racy, checks, _parse_entry_points(eps_text or ""))
+
+
+def _stem_name(child: str) -> "str | None":
+    """The name part of ``name-version.dist-info`` / ``.egg-info`` (case-sensitive suffix, as
+    importlib.metadata's ``_name_from_stem``), else None."""
+    stem, dot, extension = child.rpartition(".")
+    if dot and extension in ("dist-info", "egg-info"):
+        return stem.partition("-")[0]
+    return None
 
 
 def _normalize(name: str) -> str:
@@ -509,7 +538,7 @@ def _load_file() -> None:
     except OSError:
         return
     entries = _decode(blob)
-    if entries is None:
+    if entries is None or not all(map(_valid_entry, entries.values())):
         _counters["rejected"] += 1
         return
     _counters["file_reads"] += 1
@@ -528,11 +557,8 @@ def _decode(blob: bytes) -> "dict[str, Entry] | None":
         entries = marshal.loads(blob[start:])
     except (EOFError, ValueError, TypeError):
         return None
-    if type(entries) is not dict:
+    if type(entries) is not dict or not all(type(key) is str for key in entries):
         return None
-    for key, entry in entries.items():
-        if type(key) is not str or not _valid_entry(entry):
-            return None
     return entries
 
 
@@ -587,7 +613,11 @@ def _write_file(keys: "list[str]") -> None:
     total = sum(_count(entry) for entry in entries.values())
     try:
         with open(path, "rb") as stream:
-            others = _decode(stream.read()) or {}
+            others = {
+                key: entry
+                for key, entry in (_decode(stream.read()) or {}).items()
+                if _valid_entry(entry)
+            }
     except OSError:
         others = {}
     # entries of this process that the file may lack (another path used earlier), then the file's
