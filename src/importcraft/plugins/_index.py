@@ -120,14 +120,18 @@ else:
 
 ENV_DIRECTORY = "IMPORTCRAFT_CACHE_DIR"
 FILE_NAME = "entry-points.index"
-# The header: what the file is, and the layout version of what follows (marshal format 4).
-_MAGIC = b"importcraft entry-point index 1\n"
+# The header: what the file is, and the layout version of what follows (marshal format 4),
+# then the payload's length (8 bytes) and CRC-32 (4 bytes), then the payload.
+_MAGIC = b"importcraft entry-point index 2\n"
 # Wider than any file system's timestamp granularity (FAT's is 2 s).
 RACY_NS = 3_000_000_000
 # The index keeps the current path's entries, then those of other paths (other environments)
 # most recently written first, while the distributions they list stay under this number:
 # reading the file is part of every fresh process's cost.
 MAX_KEPT_DISTRIBUTIONS = 4000
+# What importlib.metadata reads, in its order ("": the path itself, an .egg-info file).
+_METADATA_FILES = ("METADATA", "PKG-INFO", "")
+_ENTRY_POINTS_FILE = "entry_points.txt"
 # A temporary file this old is an orphan (its writer died).
 _ORPHAN_AGE_NS = 60_000_000_000
 
@@ -137,7 +141,8 @@ _ORPHAN_AGE_NS = 60_000_000_000
 # A distribution:   (child, key, name, version, racy?, checks, entry points)
 #   child: its .dist-info / .egg-info / EGG-INFO name in the entry (the location, relative)
 #   key:   the normalised name importlib.metadata de-duplicates by
-#   checks: ((path relative to the entry, stat), ...) -- empty inside a zip archive
+#   checks: ((file in the distribution's directory, "" for the directory itself, stat), ...)
+#           -- empty inside a zip archive; the file names are shared constants
 #   entry points: ((group, name, value), ...)
 
 _memory: "dict[str, Entry]" = {}  # absolute entry -> entry, this process
@@ -291,12 +296,14 @@ def _unchanged(key: str, entry: "Entry") -> bool:
         for dist in dists:
             if dist[4]:
                 return False
-            for relative, recorded in dist[5]:
+            directory = prefix + dist[0]
+            for name, recorded in dist[5]:
+                path = directory + os.sep + name if name else directory
                 if recorded is None:
-                    if _stat(prefix + relative) is not None:
+                    if _stat(path) is not None:
                         return False
                     continue
-                st = do_stat(prefix + relative)  # the hot loop: _stat() inlined
+                st = do_stat(path)  # the hot loop: _stat() inlined
                 if (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino) != recorded:
                     return False
     except (OSError, ValueError):
@@ -354,7 +361,8 @@ def _directory_distributions(
     for child in _metadata_children(key, children):
         old = previous.get(child)
         if old is not None and all(
-            _stat(os.path.join(key, relative)) == recorded for relative, recorded in old[5]
+            _stat(os.path.join(key, child, name) if name else os.path.join(key, child)) == recorded
+            for name, recorded in old[5]
         ):
             yield old
             continue
@@ -377,21 +385,19 @@ def _read_directory_distribution(key: str, child: str, now: int) -> "Dist":
     directory_stat = _stat(base)
     metadata_checks = []
     metadata_text = None
-    for candidate in ("METADATA", "PKG-INFO", ""):
-        relative = os.path.join(child, candidate) if candidate else child
-        stat = _stat(os.path.join(key, relative))
-        metadata_checks.append((relative, stat))
+    for candidate in _METADATA_FILES:
+        stat = _stat(os.path.join(base, candidate) if candidate else base)
+        metadata_checks.append((candidate, stat))
         if stat is not None:
             metadata_text = _read_text(os.path.join(base, candidate) if candidate else base)
             if metadata_text:  # importlib.metadata: METADATA or PKG-INFO or the path itself
                 break
-    relative = os.path.join(child, "entry_points.txt")
-    eps_stat = _stat(os.path.join(key, relative))
-    eps_text = _read_text(os.path.join(base, "entry_points.txt")) if eps_stat else None
+    eps_stat = _stat(os.path.join(base, _ENTRY_POINTS_FILE))
+    eps_text = _read_text(os.path.join(base, _ENTRY_POINTS_FILE)) if eps_stat else None
     if eps_stat is not None:
-        checks = [*metadata_checks, (relative, eps_stat)]
+        checks = [*metadata_checks, (_ENTRY_POINTS_FILE, eps_stat)]
     else:
-        checks = [(child, directory_stat)]
+        checks = [("", directory_stat)]
         if _stem_name(child) is None:
             checks += metadata_checks
     racy = any(_is_racy(stat, now) for _relative, stat in checks)
@@ -538,7 +544,7 @@ def _load_file() -> None:
     except OSError:
         return
     entries = _decode(blob)
-    if entries is None or not all(map(_valid_entry, entries.values())):
+    if entries is None:
         _counters["rejected"] += 1
         return
     _counters["file_reads"] += 1
@@ -547,54 +553,34 @@ def _load_file() -> None:
 
 
 def _decode(blob: bytes) -> "dict[str, Entry] | None":
-    """The entries of an index file, or None if it is not a whole, valid one."""
-    start = len(_MAGIC) + 8
+    """The entries of an index file, or None if it is not a whole one of this format whose
+    checksum matches (a CRC-32 is cheaper than checking the layout of every record, and
+    catches what such a check would miss: a damaged name or value)."""
+    import zlib
+
+    start = len(_MAGIC) + 12
     if not blob.startswith(_MAGIC):
         return None
-    if int.from_bytes(blob[len(_MAGIC) : start], "little") != len(blob) - start:
+    length = int.from_bytes(blob[len(_MAGIC) : len(_MAGIC) + 8], "little")
+    checksum = int.from_bytes(blob[len(_MAGIC) + 8 : start], "little")
+    payload = blob[start:]
+    if length != len(payload) or zlib.crc32(payload) != checksum:
         return None
     try:
-        entries = marshal.loads(blob[start:])
+        entries = marshal.loads(payload)
     except (EOFError, ValueError, TypeError):
         return None
-    if type(entries) is not dict or not all(type(key) is str for key in entries):
+    if type(entries) is not dict:
         return None
     return entries
 
 
-def _valid_stat(stat: object) -> bool:
-    return stat is None or (
-        type(stat) is tuple and len(stat) == 4 and all(type(n) is int for n in stat)
-    )
+def _encode(entries: "dict[str, Entry]") -> bytes:
+    import zlib
 
-
-def _valid_entry(entry: object) -> bool:
-    if type(entry) is not tuple or len(entry) != 4:
-        return False
-    stat, kind, racy, dists = entry
-    if not _valid_stat(stat) or kind not in ("d", "f", "-") or type(racy) is not bool:
-        return False
-    if type(dists) is not tuple:
-        return False
-    for dist in dists:
-        if type(dist) is not tuple or len(dist) != 7:
-            return False
-        child, key, name, version, dist_racy, checks, eps = dist
-        if type(child) is not str or type(key) is not str or type(dist_racy) is not bool:
-            return False
-        if not (name is None or type(name) is str) or not (version is None or type(version) is str):
-            return False
-        if type(checks) is not tuple or type(eps) is not tuple:
-            return False
-        for check in checks:
-            if type(check) is not tuple or len(check) != 2 or type(check[0]) is not str:
-                return False
-            if not _valid_stat(check[1]):
-                return False
-        for ep in eps:
-            if type(ep) is not tuple or len(ep) != 3 or any(type(s) is not str for s in ep):
-                return False
-    return True
+    payload = marshal.dumps(entries, 4)
+    header = len(payload).to_bytes(8, "little") + zlib.crc32(payload).to_bytes(4, "little")
+    return _MAGIC + header + payload
 
 
 def _count(entry: "Entry") -> int:
@@ -613,11 +599,7 @@ def _write_file(keys: "list[str]") -> None:
     total = sum(_count(entry) for entry in entries.values())
     try:
         with open(path, "rb") as stream:
-            others = {
-                key: entry
-                for key, entry in (_decode(stream.read()) or {}).items()
-                if _valid_entry(entry)
-            }
+            others = _decode(stream.read()) or {}
     except OSError:
         others = {}
     # entries of this process that the file may lack (another path used earlier), then the file's
@@ -628,9 +610,7 @@ def _write_file(keys: "list[str]") -> None:
         if total > MAX_KEPT_DISTRIBUTIONS:
             break
         entries[key] = entry
-    payload = marshal.dumps(entries, 4)
-    # The header, the payload's length, the payload: a truncated file never passes for a whole.
-    blob = _MAGIC + len(payload).to_bytes(8, "little") + payload
+    blob = _encode(entries)
     temporary = f"{path}.{os.getpid()}.{time.time_ns()}.tmp"
     try:
         os.makedirs(directory, exist_ok=True)
