@@ -443,3 +443,19 @@ def test_the_real_sys_path_of_the_venv(venv: Venv, tmp_path: Path) -> None:
         outcome = json.loads(result.stdout)
         assert all(outcome.values()), outcome
         assert GROUP in outcome
+
+
+def test_the_first_distribution_of_a_normalised_name_wins(tmp_path: Path) -> None:
+    for folder, info, version in (
+        ("one", "Foo.Bar-1.0.dist-info", "1.0"),
+        ("two", "foo__bar-2.0.dist-info", "2.0"),
+        ("two", "other-1.0.dist-info", "1.0"),
+    ):
+        directory = tmp_path / folder / info
+        directory.mkdir(parents=True)
+        name = info.partition("-")[0]
+        (directory / "METADATA").write_text(f"Name: {name}\nVersion: {version}\n\n")
+        (directory / "entry_points.txt").write_text(f"[{GROUP}]\n{name} = mod:{folder}\n")
+    path = [str(tmp_path / "one"), str(tmp_path / "two")]
+    assert found(GROUP, path) == reference(GROUP, path)
+    assert [(r[1], r[4]) for r in found(GROUP, path)] == [("Foo.Bar", "1.0"), ("other", "1.0")]

@@ -392,8 +392,9 @@ def _directory_distributions(
 ) -> "Iterable[Dist]":
     for child in _metadata_children(key, children):
         old = previous.get(child)
+        directory = os.path.join(key, child)
         if old is not None and all(
-            _stat(os.path.join(key, child, name) if name else os.path.join(key, child)) == recorded
+            _stat(directory + os.sep + name if name else directory) == recorded
             for name, recorded in old[5]
         ):
             yield old
@@ -494,20 +495,16 @@ def _stem_name(child: str) -> "str | None":
     return None
 
 
+_SEPARATORS = str.maketrans("-.", "__")
+
+
 def _normalize(name: str) -> str:
     """PEP 503 normalisation with underscores, as importlib.metadata's ``Prepared.normalize``
     (runs of ``-_.`` become one ``_``, lower case), without ``re``."""
-    out = []
-    in_run = False
-    for char in name:
-        if char in "-_.":
-            if not in_run:
-                out.append("_")
-            in_run = True
-        else:
-            out.append(char)
-            in_run = False
-    return "".join(out).lower()
+    name = name.translate(_SEPARATORS)
+    while "__" in name:
+        name = name.replace("__", "_")
+    return name.lower()
 
 
 def _name_and_version(text: str) -> "tuple[str | None, str | None]":
