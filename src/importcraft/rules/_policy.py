@@ -84,6 +84,7 @@ _OWN_STDLIB = (
     "traceback",
     "warnings",
     "zipfile",
+    "zlib",
 )
 
 
