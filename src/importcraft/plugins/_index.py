@@ -14,15 +14,21 @@ path), and each entry records the stat -- ``mtime_ns``, ``ctime_ns``, size, inod
 
 - the entry itself (a directory's stat changes when a distribution is installed, upgraded or
   removed, and a zip file's whenever it is rewritten; a missing entry is recorded as missing);
-- in each distribution, the files read: ``entry_points.txt`` and ``METADATA`` (or ``PKG-INFO``),
-  also when absent (an ``entry_points.txt`` rewritten in place changes only its own stat).
+- in each distribution with an ``entry_points.txt``, that file and the metadata file read
+  (``METADATA``, else ``PKG-INFO``): an ``entry_points.txt`` or ``METADATA`` rewritten in place
+  changes only its own stat;
+- in each distribution without one, its ``.dist-info`` directory, whose stat changes when an
+  ``entry_points.txt`` appears in it (its metadata does not reach any answer: the name that
+  de-duplicates comes from the directory's name, as in importlib.metadata; when that is not
+  a ``name-version.dist-info`` one, the metadata files are checked too).
 
-Every call compares those stats with the disk (two ``stat`` calls per distribution, no file
-read) and reads again only the entries that differ, and in them only the distributions whose
-stats differ, so a stale index is never used and no manual step is needed after ``pip``, ``uv``,
-an editable install (PEP 660: its ``.dist-info`` sits in site-packages, and the ``.pth`` file
-that puts its code on the path changes ``sys.path``, whose entries are the key) or an edit.
-The ``ctime`` catches tools that put back old modification times.
+Every call compares those stats with the disk (one or two ``stat`` calls per distribution,
+relative to the entry's directory; no file read) and reads again only the entries that
+differ, and in them only the distributions whose stats differ, so a stale index is never
+used and no manual step is needed after ``pip``, ``uv``, an editable install (PEP 660: its
+``.dist-info`` sits in site-packages, and the ``.pth`` file that puts its code on the path
+changes ``sys.path``, whose entries are the key) or an edit. The ``ctime`` catches tools that
+put back old modification times.
 
 "Racily clean" stats (git's term): a file changed twice within the file system's timestamp
 granularity may keep its stat. So a stat less than ``RACY_NS`` (3 s, wider than any file
@@ -31,14 +37,16 @@ distribution (or that entry's listing) is read again at every call until it is o
 and the index is then rewritten with it marked clean.
 
 The file is written to a temporary file moved into place (``os.replace``), so readers see the
-old index or the new one, never half of one. A file that is not an index of this format
-(corrupt, truncated, foreign, another format version) is never trusted: it is rebuilt. If the
+old index or the new one, never half of one. A file that is not a whole index of this format
+(truncated, foreign, another format version, or whose CRC-32 does not match: damaged) is never
+trusted: it is rebuilt. If the
 cache directory cannot be written, results are still right (read from disk, kept in memory)
 and one ``ImportcraftWarning`` per process says which directory failed and how to choose
 another. The file is marshal data like ``__pycache__``: the cache directory must be as trusted
 as the code itself.
 
-The warm path (index valid) imports nothing beyond ``os``, ``sys`` and ``marshal``: not
+The warm path (index valid) imports nothing beyond ``os``, ``sys``, ``marshal`` and ``zlib``
+(for the CRC): not
 ``importlib.metadata``, ``email``, ``zipfile``, ``csv``, ``json``, ``typing`` or ``re``.
 
 Deliberate differences from importlib.metadata: a line of ``entry_points.txt`` without ``=``
