@@ -86,6 +86,8 @@ _OWN_STDLIB = (
     "time",
     "traceback",
     "warnings",
+    "zipfile",
+    "zlib",
 )
 
 
