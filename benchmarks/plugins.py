@@ -122,7 +122,7 @@ print(_t1 - _t0, len(found))
 BODIES = {
     "importlib.metadata": "import importlib.metadata\n"
     f"found = list(importlib.metadata.entry_points(group={GROUP!r}))",
-    "importcraft index": "from importcraft.plugins._index import entry_points\n"
+    "importcraft index": "from importcraft.entrypoints._index import entry_points\n"
     f"found = entry_points({GROUP!r})",
     "stevedore get_group_all": "from stevedore import _cache\n"
     f"found = _cache.get_group_all({GROUP!r})",

@@ -1,4 +1,4 @@
-"""The entry-point index (importcraft.plugins._index) against real installed distributions.
+"""The entry-point index (importcraft.entrypoints._index) against real installed distributions.
 
 One virtual environment per test session (``python -m venv``), distributions installed and
 removed in it with pip, offline, from wheels made here; every answer is compared with what
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from importcraft.core._errors import ImportcraftWarning
-from importcraft.plugins import _index as ix
+from importcraft.entrypoints import _index as ix
 
 from .conftest import run_python
 
@@ -281,7 +281,7 @@ def test_an_editable_install_whose_code_lives_elsewhere(venv: Venv, tmp_path: Pa
         code = f"""
             import importlib.metadata as md, json, sys
             sys.path.insert(0, {SRC!r})
-            from importcraft.plugins._index import entry_points
+            from importcraft.entrypoints._index import entry_points
             mine = [list(r) for r in entry_points({GROUP!r})]
             theirs = [[e.group, e.name, e.value] for e in md.entry_points(group={GROUP!r})]
             loaded = [e.load()() for e in md.entry_points(group={GROUP!r}) if e.name == "editme"]
@@ -398,7 +398,7 @@ def test_zip_archives_and_egg_info_on_the_path(tmp_path: Path) -> None:
 def test_the_warm_path_imports_no_metadata_machinery(venv: Venv, cache_dir: Path) -> None:
     code = f"""
         import sys
-        from importcraft.plugins._index import entry_points, index_info
+        from importcraft.entrypoints._index import entry_points, index_info
         records = entry_points({GROUP!r}, path=[{venv.site!r}])
         heavy = ["importlib.metadata", "email", "zipfile", "csv", "json", "typing", "re"]
         print([r.name for r in records], index_info()["hits"],
@@ -420,7 +420,7 @@ def test_the_real_sys_path_of_the_venv(venv: Venv, tmp_path: Path) -> None:
     code = f"""
         import importlib.metadata as md, json, sys
         sys.path.append({SRC!r})
-        from importcraft.plugins._index import entry_points, groups
+        from importcraft.entrypoints._index import entry_points, groups
         out = {{}}
         for group in groups():
             mine = [list(r) for r in entry_points(group)]
