@@ -30,6 +30,8 @@ NOT_INSTALLERS = {
     "DirectorySource": "a class",
     "EnvSource": "a class",
     "Explanation": "a class",
+    "ImportGraph": "a class",
+    "import_graph": "read-only: reads sources, imports nothing",
     "explain": "read-only: tests/test_explain.py checks it changes nothing",
     "Source": "a class",
     "Hook": "a class",

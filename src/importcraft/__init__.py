@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from .inspect._cycles import explain_cycle as explain_cycle
     from .inspect._explain import Explanation as Explanation
     from .inspect._explain import explain as explain
+    from .inspect._graph import ImportGraph as ImportGraph
+    from .inspect._graph_build import import_graph as import_graph
     from .inspect._profile import Trace as Trace
     from .inspect._profile import trace as trace
     from .lazy._attach import lazy_attach as lazy_attach
@@ -88,6 +90,8 @@ _PUBLIC = {
     "importcraft.inspect._explain": ("Explanation", "explain"),
     "importcraft.inspect._cycles": ("CycleExplanation", "explain_cycle"),
     "importcraft.inspect._profile": ("Trace", "trace"),
+    "importcraft.inspect._graph": ("ImportGraph",),
+    "importcraft.inspect._graph_build": ("import_graph",),
     "importcraft.entrypoints._manager": ("PluginError", "Plugins", "add_plugin", "plugins"),
 }
 _LAZY = {name: module for module, names in _PUBLIC.items() for name in names}

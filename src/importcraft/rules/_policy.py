@@ -38,6 +38,8 @@ _OWN_MODULES = (
     "importcraft.core._wrapping",
     "importcraft.inspect._cycles",
     "importcraft.inspect._explain",
+    "importcraft.inspect._graph",
+    "importcraft.inspect._graph_build",
     "importcraft.inspect._profile",
     "importcraft.inspect._report",
     "importcraft.lazy._attach",

@@ -1,0 +1,316 @@
+"""``import_graph()``: the static import graph of some packages, read from their sources.
+
+Nothing is imported: each module's file is read and its import statements become edges. This
+first builder parses every file whole with ``ast`` (what ``strict_parse=True`` keeps doing); the
+kind of place each statement is in, and how names resolve, are decided here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from ._graph import KINDS, Edge, ImportGraph, ImportLine, ParseProblem
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+
+
+def import_graph(
+    packages: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    *,
+    path: Sequence[str] | None = None,
+    include_external: bool = True,
+    cache: bool = True,
+) -> ImportGraph:
+    """The import graph of ``packages`` (top-level names looked up on ``path``, default
+    ``sys.path``, or directories), read from their sources without importing anything::
+
+        graph = importcraft.import_graph("myapp")
+        graph.chain("myapp.cli", "myapp.db")     # ['myapp.cli', 'myapp.core', 'myapp.db']
+        graph.imports_of("myapp.core")           # {'myapp.db', 'json', ...}
+    """
+    del cache  # the per-file cache belongs to the scanning builder
+    roots = _locate_all(packages, path)
+    modules = _modules(roots)
+    internal = set(modules)
+    names = tuple(name for name, _ in roots)
+    found: dict[tuple[str, str], list[ImportLine]] = {}
+    problems: list[ParseProblem] = []
+    for module, (file, is_package) in sorted(modules.items()):
+        try:
+            statements = _read(file)
+        except SyntaxError as exc:
+            problems.append(ParseProblem(file, exc.lineno or 0, exc.msg))
+            continue
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            problems.append(ParseProblem(file, 0, f"{type(exc).__name__}: {exc}"))
+            continue
+        for target, line in _resolve(module, is_package, statements, file, internal, names):
+            if target == module:
+                continue
+            if target not in internal and not include_external:
+                continue
+            found.setdefault((module, target), []).append(line)
+    edges = [Edge(a, b, lines) for (a, b), lines in found.items()]
+    files = {name: file for name, (file, _) in modules.items()}
+    return ImportGraph(edges, internal=internal, files=files, packages=names, problems=problems)
+
+
+# -- finding the packages and their modules
+
+
+def _locate_all(
+    packages: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    path: Sequence[str] | None,
+) -> list[tuple[str, str]]:
+    """(top-level name, file or directory) of each package asked for."""
+    if isinstance(packages, (str, os.PathLike)):
+        packages = [packages]
+    search = list(sys.path if path is None else path)
+    roots: list[tuple[str, str]] = []
+    for package in packages:
+        text = os.fspath(package)
+        if os.sep in text or (os.altsep and os.altsep in text) or os.path.isdir(text):
+            directory = os.path.abspath(text)
+            if not os.path.isdir(directory):
+                raise FileNotFoundError(f"import_graph(): {text!r} is no directory")
+            roots.append((os.path.basename(directory.rstrip(os.sep)), directory))
+            continue
+        if not text.isidentifier():
+            raise ValueError(
+                f"import_graph(): {text!r} is neither a top-level package name nor a directory"
+            )
+        roots.append((text, _locate(text, search)))
+    return roots
+
+
+def _locate(name: str, search: Sequence[str]) -> str:
+    namespace = None
+    for entry in search:
+        base = os.path.join(entry or os.curdir, name)
+        if os.path.isfile(os.path.join(base, "__init__.py")):
+            return os.path.abspath(base)
+        if os.path.isfile(base + ".py"):
+            return os.path.abspath(base + ".py")
+        if namespace is None and os.path.isdir(base):
+            namespace = os.path.abspath(base)
+    if namespace is not None:
+        return namespace
+    raise ModuleNotFoundError(
+        f"import_graph(): no package {name!r} on the path searched ({len(search)} entries); "
+        "pass its directory instead, or path=[the folder that holds it]",
+        name=name,
+    )
+
+
+def _modules(roots: list[tuple[str, str]]) -> dict[str, tuple[str, bool]]:
+    """Every module of the roots: name -> (file, is a package with that file as __init__)."""
+    modules: dict[str, tuple[str, bool]] = {}
+    for name, where in roots:
+        if os.path.isfile(where):
+            modules[name] = (where, False)
+            continue
+        for directory, subdirs, files in os.walk(where):
+            relative = os.path.relpath(directory, where)
+            parts = [] if relative == os.curdir else relative.split(os.sep)
+            if not all(part.isidentifier() for part in parts):
+                subdirs[:] = []
+                continue
+            subdirs[:] = sorted(d for d in subdirs if d.isidentifier())
+            package = ".".join([name, *parts])
+            for file in sorted(files):
+                stem, ext = os.path.splitext(file)
+                if ext != ".py" or not stem.isidentifier():
+                    continue
+                full = os.path.join(directory, file)
+                if stem == "__init__":
+                    modules[package] = (full, True)
+                else:
+                    modules[f"{package}.{stem}"] = (full, False)
+    return modules
+
+
+# -- reading one file
+
+
+class _Statement:
+    __slots__ = ("how", "kind", "level", "line", "module", "names", "text")
+
+    def __init__(
+        self, how: str, module: str, names: tuple[str, ...], level: int, line: int, kind: str,
+        text: str,
+    ) -> None:  # fmt: skip
+        self.how, self.module, self.names, self.level = how, module, names, level
+        self.line, self.kind, self.text = line, kind, text
+
+
+def _read(file: str) -> list[_Statement]:
+    with open(file, "rb") as stream:
+        source = stream.read()
+    tree = ast.parse(source, filename=file)  # decodes by the coding cookie or BOM, as Python does
+    lines = source.decode("utf-8", "replace").splitlines()
+    collector = _Collector(lines)
+    collector.visit(tree)
+    return collector.found
+
+
+class _Collector(ast.NodeVisitor):
+    """Every import statement, with the kind of place it is in."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.kind = "module"
+        self.found: list[_Statement] = []
+
+    def _text(self, node: ast.AST) -> str:
+        line = getattr(node, "lineno", 0)
+        return self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+
+    def _under(self, kind: str, nodes: Iterable[ast.AST]) -> None:
+        before = self.kind
+        if _RANK[kind] > _RANK[before]:
+            self.kind = kind
+        for node in nodes:
+            self.visit(node)
+        self.kind = before
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.found.append(
+                _Statement("import", alias.name, (), 0, node.lineno, self.kind, self._text(node))
+            )
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        names = tuple(alias.name for alias in node.names)
+        self.found.append(
+            _Statement(
+                "from", node.module or "", names, node.level, node.lineno, self.kind,
+                self._text(node),
+            )
+        )  # fmt: skip
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        # Decorators and defaults run where the def is; the body runs when called.
+        for item in (*node.decorator_list, *node.args.defaults, *node.args.kw_defaults):
+            if item is not None:
+                self.visit(item)
+        self._under("function", node.body)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._under("function", [node.body])
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        if _is_type_checking(node.test):
+            self._under("type_checking", node.body)
+            self._under("conditional", node.orelse)
+        else:
+            self._under("conditional", [*node.body, *node.orelse])
+
+    def visit_Try(self, node: ast.Try) -> None:
+        guarded = any(_catches_import_error(handler.type) for handler in node.handlers)
+        self._under("guarded" if guarded else self.kind, node.body)
+        for handler in node.handlers:
+            self.visit(handler)
+        for item in (*node.orelse, *node.finalbody):
+            self.visit(item)
+
+    visit_TryStar = visit_Try  # type: ignore[assignment]
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.generic_visit(node)
+        dynamic = _dynamic_target(node)
+        if dynamic is not None:
+            module, level = dynamic
+            self.found.append(
+                _Statement("dynamic", module, (), level, node.lineno, self.kind, self._text(node))
+            )
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def _catches_import_error(caught: ast.expr | None) -> bool:
+    if caught is None:
+        return False
+    items = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    for item in items:
+        name = item.id if isinstance(item, ast.Name) else getattr(item, "attr", None)
+        if name in _IMPORT_ERRORS:
+            return True
+    return False
+
+
+def _dynamic_target(call: ast.Call) -> tuple[str, int] | None:
+    """``import_module("a.b")``, ``importlib.import_module(".b", __package__)``,
+    ``__import__("a.b")`` with a literal name: (name without leading dots, dots)."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    if name not in ("import_module", "__import__") or not call.args:
+        return None
+    first = call.args[0]
+    if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+        return None
+    text = first.value
+    stripped = text.lstrip(".")
+    level = len(text) - len(stripped)
+    if name == "__import__" and level:
+        return None
+    if not all(part.isidentifier() for part in stripped.split(".")) and stripped:
+        return None
+    return stripped, level
+
+
+# -- resolving names as Python would
+
+
+def _resolve(
+    module: str,
+    is_package: bool,
+    statements: list[_Statement],
+    file: str,
+    internal: set[str],
+    roots: tuple[str, ...],
+) -> Iterable[tuple[str, ImportLine]]:
+    package = module if is_package else module.rpartition(".")[0]
+    for st in statements:
+        base = st.module
+        if st.level:
+            parts = package.split(".") if package else []
+            if st.level - 1 > len(parts) - 1 or not parts:
+                continue  # beyond the top-level package: an error at run time, no edge
+            anchor = ".".join(parts[: len(parts) - (st.level - 1)])
+            base = f"{anchor}.{st.module}" if st.module else anchor
+        if not base:
+            continue
+        line = ImportLine(file, st.line, st.kind, st.names, st.text, st.how)
+        if st.how == "from":
+            submodules = [f"{base}.{n}" for n in st.names if f"{base}.{n}" in internal]
+            for sub in submodules:
+                yield sub, line
+            if len(submodules) < len(st.names) or not st.names:
+                yield _leaf(base, internal, roots), line
+        else:
+            yield _leaf(base, internal, roots), line
+
+
+def _leaf(name: str, internal: set[str], roots: tuple[str, ...]) -> str:
+    """The graph's node for ``name``: the module itself, its nearest existing ancestor when
+    it is one of ours that does not exist, or an external top-level name."""
+    top = name.partition(".")[0]
+    if top not in roots:
+        return top
+    while name not in internal and "." in name:
+        name = name.rpartition(".")[0]
+    return name
