@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(
     os.environ.get("IMPORTCRAFT_BENCH_DIR") or Path.home() / ".cache" / "importcraft-bench"
 )
-VENV = BENCH / "plugins-venv"
+VENV = BENCH / f"plugins-venv-{sys.version_info[0]}.{sys.version_info[1]}"  # one per Python
 RACY_S = 3.2  # the index's racy window (3 s), and a little
 
 
@@ -89,6 +89,8 @@ def build_venv() -> None:
     stamp = VENV / ".complete"
     if stamp.exists() and stamp.read_text() == f"{DISTRIBUTIONS}\n":
         print(f"venv: {VENV} (reused)")
+        # importcraft from this work tree, whichever tree ran the script last
+        (site_packages() / "importcraft-worktree.pth").write_text(str(ROOT / "src") + "\n")
         return
     print(f"venv: building {VENV} with {DISTRIBUTIONS} distributions (once)")
     shutil.rmtree(VENV, ignore_errors=True)
