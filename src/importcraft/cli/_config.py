@@ -128,6 +128,12 @@ WHERE = "where"
 REFERENCE_FOLDERS = "reference_folders"
 
 
+# Keys of [tool.importcraft] that belong to other commands: `importcraft check`'s contracts and
+# the packages they are checked on. run and show leave them alone; a typo of their own keys is
+# still refused.
+OTHER_COMMANDS_KEYS = frozenset({"contracts", "root_packages"})
+
+
 class ConfigError(ImportcraftError):
     """Configuration for ``importcraft run`` that cannot be used; says where and why."""
 
@@ -200,6 +206,8 @@ def parse_table(table: dict[str, object], where: str, base: str) -> Config:
     """Check a TOML table's keys and values; relative paths are taken from ``base``."""
     config = empty()
     for key, value in table.items():
+        if key in OTHER_COMMANDS_KEYS:
+            continue  # another command's (importcraft check reads and checks them)
         option = _BY_TOML.get(key)
         if option is None:
             known = ", ".join(_BY_TOML)

@@ -36,6 +36,7 @@ _OWN_MODULES = (
     "importcraft.core._state",
     "importcraft.core._trace",
     "importcraft.core._wrapping",
+    "importcraft.inspect._contracts",
     "importcraft.inspect._cycles",
     "importcraft.inspect._explain",
     "importcraft.inspect._graph",
