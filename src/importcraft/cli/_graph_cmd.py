@@ -112,7 +112,7 @@ def summary(graph: ImportGraph, *, depth: int | None = None) -> str:
     edges = graph.edges
     at = f" (names cut to {depth} part{'s' if depth != 1 else ''})" if depth else ""
     lines = [f"import graph of {', '.join(graph.packages)}{at}: {_counts(graph)}"]
-    by_kind = {kind: 0 for kind in KINDS}
+    by_kind = dict.fromkeys(KINDS, 0)
     for edge in edges:
         by_kind[edge.kind] += 1
     lines.append("edges by kind: " + ", ".join(f"{kind} {n}" for kind, n in by_kind.items()))
