@@ -262,8 +262,10 @@
       g.appendChild(svg("rect", {width: node.w, height: NODE_H, rx: 4}));
       g.appendChild(svg("text", {x: node.toggle ? 22 : 9, y: NODE_H / 2}, node.id));
       if (node.toggle) {
-        const t = svg("text", {class: "toggle", x: 7, y: NODE_H / 2}, expanded.has(node.id) ? "\u2212" : "+");
-        t.style.pointerEvents = "all";
+        const t = svg("g", {class: "toggle"});
+        t.appendChild(svg("rect", {class: "hit", width: 20, height: NODE_H}));
+        t.appendChild(svg("text", {x: 7, y: NODE_H / 2}, expanded.has(node.id) ? "\u2212" : "+"));
+        t.appendChild(svg("title", null, expanded.has(node.id) ? "fold back into one node" : "expand"));
         g.appendChild(t);
       }
       const label = node.group ? `${node.id}: ${node.size} modules (click to expand)` : node.id;
@@ -336,7 +338,7 @@
     const g = event.target.closest(".node");
     if (!g) return;
     const id = g.getAttribute("data-id");
-    if (event.target.classList.contains("toggle")) { toggle(id); return; }
+    if (event.target.closest(".toggle")) { toggle(id); return; }
     if (hasChildren(id) && !expanded.has(id)) { expanded.add(id); redraw(id); }
     select(id);
   });
