@@ -4,7 +4,7 @@
   const KINDS = data.kinds, RANK = {}, IMPORT_TIME = new Set(data.import_time);
   KINDS.forEach((k, i) => { RANK[k] = i; });
   const SVG = "http://www.w3.org/2000/svg";
-  const NODE_H = 26, LAYER_GAP = 64, NODE_GAP = 16, DUMMY_W = 6, MAX_DUMMIES = 30000;
+  const NODE_H = 26, LAYER_GAP = 64, NODE_GAP = 16, DUMMY_W = 2, DUMMY_GAP = 3, MAX_DUMMIES = 30000;
   const LINES_SHOWN = 12;
 
   function el(tag, attrs, text) {
@@ -186,11 +186,13 @@
     for (let l = depth - 2; l >= 0; l--) upOrder.push(l);
     const sweeps = verts.length > 3000 ? 4 : 12;
     for (let s = 0; s < sweeps; s++) { sweep(downOrder, "up"); sweep(upOrder, "down"); }
+    // Long edges run close together; boxes keep their distance.
+    const gap = (a, b) => (verts[a].node || verts[b].node ? NODE_GAP : DUMMY_GAP);
     // x: packed, then pulled towards the neighbours' mean a few times, keeping the order.
     const x = new Float64Array(verts.length);
     layers.forEach((ids) => {
       let at = 0;
-      ids.forEach((v) => { x[v] = at + verts[v].w / 2; at += verts[v].w + NODE_GAP; });
+      ids.forEach((v) => { x[v] = at + verts[v].w / 2; at += verts[v].w + gap(v, v); });
       const shift = at / 2;
       ids.forEach((v) => { x[v] -= shift; });
     });
@@ -202,7 +204,7 @@
         });
         const placed = want.slice();
         for (let i = 1; i < ids.length; i++) {
-          const min = placed[i - 1] + (verts[ids[i - 1]].w + verts[ids[i]].w) / 2 + NODE_GAP;
+          const min = placed[i - 1] + (verts[ids[i - 1]].w + verts[ids[i]].w) / 2 + gap(ids[i - 1], ids[i]);
           if (placed[i] < min) placed[i] = min;
         }
         let drift = 0;
@@ -282,6 +284,9 @@
       x0 = Math.min(x0, n.x - n.w / 2); x1 = Math.max(x1, n.x + n.w / 2);
       y0 = Math.min(y0, n.y - NODE_H / 2); y1 = Math.max(y1, n.y + NODE_H / 2);
     });
+    current.links.forEach((link) => (link.points || []).forEach(([px]) => {
+      x0 = Math.min(x0, px); x1 = Math.max(x1, px);
+    }));
     const box = svgRoot.getBoundingClientRect(), margin = 24;
     const k = Math.min(1.5, (box.width - 2 * margin) / Math.max(1, x1 - x0), (box.height - 2 * margin) / Math.max(1, y1 - y0));
     view.k = Math.max(0.02, k);
@@ -371,7 +376,7 @@
     lines.slice(0, LINES_SHOWN).forEach((ln) => {
       const where = el("span", {class: "where"}, `${ln.file}:${ln.line}`);
       where.appendChild(el("span", {class: "kind"}, ln.kind));
-      if (ln.statement) where.appendChild(document.createTextNode("  " + ln.statement));
+      if (ln.statement) where.appendChild(el("span", {class: "statement"}, ln.statement));
       box.appendChild(where);
     });
     if (lines.length > LINES_SHOWN) box.appendChild(el("span", {class: "where"}, `\u2026 and ${lines.length - LINES_SHOWN} more`));
