@@ -4,7 +4,7 @@
   const KINDS = data.kinds, RANK = {}, IMPORT_TIME = new Set(data.import_time);
   KINDS.forEach((k, i) => { RANK[k] = i; });
   const SVG = "http://www.w3.org/2000/svg";
-  const NODE_H = 26, LAYER_GAP = 64, NODE_GAP = 16, DUMMY_W = 2, DUMMY_GAP = 3, MAX_DUMMIES = 30000;
+  const NODE_H = 26, MAX_ROW = 24, LAYER_GAP = 64, NODE_GAP = 16, DUMMY_W = 2, DUMMY_GAP = 3, MAX_DUMMIES = 30000;
   const LINES_SHOWN = 12;
 
   function el(tag, attrs, text) {
@@ -143,6 +143,22 @@
         if (--missing[b] === 0) queue.push(b);
       });
     }
+    // A layer of more than MAX_ROW boxes wraps: the modules importing nothing shown (external
+    // names, leaves) move down a layer, as many times as it takes.
+    const rows = [];
+    for (let i = 0; i < n; i++) (rows[layer[i]] = rows[layer[i]] || []).push(i);
+    for (let l = 0; l < rows.length; l++) {
+      const ids = rows[l] || [];
+      if (ids.length <= MAX_ROW) continue;
+      const sinks = ids.filter((v) => !down[v].length);
+      const keep = ids.length - MAX_ROW;
+      const moving = sinks.slice(Math.max(0, sinks.length - keep));
+      if (!moving.length) continue;
+      const moved = new Set(moving);
+      rows[l] = ids.filter((v) => !moved.has(v));
+      rows[l + 1] = (rows[l + 1] || []).concat(moving);
+      moving.forEach((v) => { layer[v] = l + 1; });
+    }
     // Dummy nodes where an edge spans several layers.
     const verts = graph.nodes.map((node, i) => ({node: node, layer: layer[i], w: node.w, up: [], down: []}));
     let dummies = 0;
@@ -188,6 +204,7 @@
     for (let s = 0; s < sweeps; s++) { sweep(downOrder, "up"); sweep(upOrder, "down"); }
     // Long edges run close together; boxes keep their distance.
     const gap = (a, b) => (verts[a].node || verts[b].node ? NODE_GAP : DUMMY_GAP);
+    const sep = (a, b) => (verts[a].w + verts[b].w) / 2 + gap(a, b);
     // x: packed, then pulled towards the neighbours' mean a few times, keeping the order.
     const x = new Float64Array(verts.length);
     layers.forEach((ids) => {
@@ -202,15 +219,16 @@
           const near = verts[v].up.concat(verts[v].down);
           return near.length ? near.reduce((s, u) => s + x[u], 0) / near.length : x[v];
         });
-        const placed = want.slice();
+        // Pushed right from the left, pushed left from the right: the mean of the two keeps
+        // the order and the gaps, and does not drift.
+        const right = want.slice(), left = want.slice();
         for (let i = 1; i < ids.length; i++) {
-          const min = placed[i - 1] + (verts[ids[i - 1]].w + verts[ids[i]].w) / 2 + gap(ids[i - 1], ids[i]);
-          if (placed[i] < min) placed[i] = min;
+          right[i] = Math.max(right[i], right[i - 1] + sep(ids[i - 1], ids[i]));
         }
-        let drift = 0;
-        for (let i = 0; i < ids.length; i++) drift += placed[i] - want[i];
-        drift = ids.length ? drift / ids.length : 0;
-        ids.forEach((v, i) => { x[v] = placed[i] - drift; });
+        for (let i = ids.length - 2; i >= 0; i--) {
+          left[i] = Math.min(left[i], left[i + 1] - sep(ids[i], ids[i + 1]));
+        }
+        ids.forEach((v, i) => { x[v] = (left[i] + right[i]) / 2; });
       });
     }
     const y = (v) => verts[v].layer * (NODE_H + LAYER_GAP);
