@@ -235,3 +235,22 @@ def test_wheel_zooms_drag_pans_and_nothing_is_fetched(
     assert browser.execute_script("return location.protocol") == "file:"
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert console_errors(browser) == []
+
+
+def test_a_layer_of_many_leaves_wraps_into_rows(browser: Any, tmp_path: Path) -> None:
+    names = [f"ext{i:02}" for i in range(60)]
+    write(tmp_path / "src", {"wide.py": "".join(f"import {n}\n" for n in names)})
+    graph = importcraft.import_graph(["wide"], path=[str(tmp_path / "src")])
+    write_graph_html(graph, tmp_path / "wide.html")
+    browser.get((tmp_path / "wide.html").as_uri())
+    WebDriverWait(browser, 30).until(
+        lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "1"
+    )
+    assert shown(browser) == {"wide", *names}
+    rows = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#nodes .node.external'),"
+        " e => e.getAttribute('transform').split(',')[1])"
+    )
+    # 24 boxes a row at most: the 60 names take 3 rows, not one 60 boxes wide.
+    assert len(set(rows)) == 3
+    assert console_errors(browser) == []
