@@ -187,6 +187,32 @@ class ImportGraph:
             problems=self.problems,
         )
 
+    def collapsed(self, depth: int) -> ImportGraph:
+        """The graph with every module name cut to its first ``depth`` parts (``a.b.c`` is
+        ``a.b`` at depth 2): the edges between the modules of two such groups merge into one
+        edge holding all their lines, and imports inside one group are dropped. A group is
+        internal if any of its modules is; its file is its own module's, if it has one."""
+        if depth < 1:
+            raise ValueError(f"collapsed(): depth must be 1 or more, not {depth}")
+
+        def cut(name: str) -> str:
+            return ".".join(name.split(".")[:depth])
+
+        merged: dict[tuple[str, str], list[ImportLine]] = {}
+        for edge in self.edges:
+            importer, imported = cut(edge.importer), cut(edge.imported)
+            if importer != imported:
+                merged.setdefault((importer, imported), []).extend(edge.lines)
+        internal = {cut(m) for m in self.internal}
+        groups = internal | {cut(m) for m in self.external}
+        return ImportGraph(
+            (Edge(a, b, lines) for (a, b), lines in merged.items()),
+            internal=internal,
+            files={m: f for m, f in self.files.items() if m in groups},
+            packages=self.packages,
+            problems=self.problems,
+        )
+
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._out))
 

@@ -334,15 +334,22 @@ def _title(data: dict[str, Any]) -> str:
 def render_html(data: dict[str, Any]) -> str:
     """The HTML report of ``data`` as one self-contained page (no network needed)."""
     check_trace(data)
+    return render_page(("report.html", "report.css", "report.js"), _title(data), data)
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON that can stand inside a ``<script>`` element as it is."""
     payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
     # Inside <script>, "</script>" or "<!--" in a module name or a detail would end the element.
-    payload = payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    title = _html_escape(_title(data))
-    page, css, js = (
-        (_HERE / name).read_text(encoding="utf-8")
-        for name in ("report.html", "report.css", "report.js")
-    )
-    parts = {"TITLE": title, "CSS": css, "JS": js, "DATA": payload}
+    return payload.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_page(files: tuple[str, str, str], title: str, data: Any) -> str:
+    """One self-contained page: the template ``files[0]`` (beside this module) with its
+    ``@TITLE@`` (``title``, escaped), ``@CSS@`` and ``@JS@`` (the files ``files[1]`` and
+    ``files[2]``, inlined) and ``@DATA@`` (``data`` as JSON, see :func:`script_json`)."""
+    page, css, js = ((_HERE / name).read_text(encoding="utf-8") for name in files)
+    parts = {"TITLE": _html_escape(title), "CSS": css, "JS": js, "DATA": script_json(data)}
     # One pass: nothing put in (a title, the data) is read as a placeholder in turn.
     return _PLACEHOLDER.sub(lambda found: parts[found.group(1)], page)
 
