@@ -32,6 +32,7 @@ NOT_INSTALLERS = {
     "Explanation": "a class",
     "ImportGraph": "a class",
     "import_graph": "read-only: reads sources, imports nothing",
+    "ImportCycle": "a class",
     "explain": "read-only: tests/test_explain.py checks it changes nothing",
     "Source": "a class",
     "Hook": "a class",

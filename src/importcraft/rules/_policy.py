@@ -40,6 +40,7 @@ _OWN_MODULES = (
     "importcraft.inspect._explain",
     "importcraft.inspect._graph",
     "importcraft.inspect._graph_build",
+    "importcraft.inspect._graph_cycles",
     "importcraft.inspect._profile",
     "importcraft.inspect._report",
     "importcraft.lazy._attach",
