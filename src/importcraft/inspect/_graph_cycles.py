@@ -113,7 +113,8 @@ class DeferredCycle:
 
     @property
     def modules(self) -> tuple[str, ...]:
-        return (self.edge.importer, *(link.imported for link in self.path))
+        """The cycle the import would close: its importer, what it imports, ..., its importer."""
+        return (self.edge.importer, self.edge.imported, *(link.imported for link in self.path))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -215,7 +216,7 @@ def cycles(graph: ImportGraph) -> list[ImportCycle]:
     for members in sorted(found, key=lambda c: (-len(c), c[0])):
         inside = frozenset(members)
         local = {m: [n for n in successors[m] if n in inside] for m in members}
-        ring = _shortest_cycle(members, local)
+        ring = _sample(members, local)[0]  # a shortest cycle (exact up to _LONG imports)
         cycle = tuple(_link(graph, a, b) for a, b in _ring_pairs(ring))
         fixes = _Advisor(graph, members, trees)
         breaks = tuple(
@@ -344,15 +345,24 @@ def _cycle_through(start: str, successors: _Successors, limit: int | None = None
     return []
 
 
-def _shortest_cycle(members: list[str], successors: _Successors) -> list[str]:
-    best: list[str] = []
-    for start in members:
-        ring = _cycle_through(start, successors, len(best) if best else None)
+# A module already on a sampled cycle longer than this is searched from again only for a
+# cycle of at most this many imports (a breadth-first search from every module of a component
+# of long cycles would cost its size squared).
+_LONG = 8
+
+
+def _sample(component: list[str], successors: _Successors) -> list[tuple[str, ...]]:
+    """Cycles of a component: the shortest through each module (see ``_LONG``), each once,
+    starting at its smallest name, the shortest first."""
+    rings: set[tuple[str, ...]] = set()
+    covered: set[str] = set()
+    for start in component:
+        ring = _cycle_through(start, successors, _LONG + 1 if start in covered else None)
         if ring:
-            best = ring
-            if len(best) == 2:
-                break
-    return best
+            rings.add(tuple(_rotate(ring)))
+            if len(ring) > _LONG:
+                covered.update(ring)
+    return sorted(rings, key=lambda r: (len(r), r))
 
 
 def _feedback_edges(
@@ -374,8 +384,7 @@ def _feedback_edges(
             m: [n for n in successors[m] if n in inside and (m, n) not in removed]
             for m in component
         }
-        rings = {tuple(_rotate(r)) for m in component if (r := _cycle_through(m, local))}
-        sample = [set(_ring_pairs(r)) for r in sorted(rings)]
+        sample = [set(_ring_pairs(r)) for r in _sample(component, local)]
         left = list(range(len(sample)))
         while left:
             counts: dict[tuple[str, str], int] = {}
@@ -553,7 +562,7 @@ def _bind(
 
     def wanted(e: ast.expr) -> bool:
         if isinstance(e, ast.Name):
-            return e.id in bound
+            return e.id in bound and isinstance(e.ctx, ast.Load)  # not where it is rebound
         return isinstance(e, ast.Attribute) and ast.unparse(e.value) in refs
 
     uses = _find_uses(tree, wanted, node) if bound or refs else []
@@ -587,7 +596,8 @@ def _attribute_fix(importer: str, path: str, st: _Statement, imported: str) -> F
     assert isinstance(node, ast.ImportFrom)
     statement, ref = _module_import(node, imported)
     file = _short(path)
-    rewrite = ", ".join(f"`{ref}.{name}`" for name in st.names)
+    read = [name for name in st.names if name in {use.name for use in st.uses}]
+    rewrite = ", ".join(f"`{ref}.{_original(node, name)}`" for name in read)
     lines = ", ".join(f"{file}:{line}" for line in sorted({use.line for use in st.uses}))
     rest = [a for a in node.names if (a.asname or a.name) not in st.names]
     kept = ast.unparse(ast.ImportFrom(module=node.module, names=rest, level=node.level))
@@ -597,7 +607,8 @@ def _attribute_fix(importer: str, path: str, st: _Statement, imported: str) -> F
         path,
         node.lineno,
         f"Replace `{ast.unparse(node)}` at {file}:{node.lineno} with `{statement}`{keep}, "
-        f"and write {rewrite} where {importer!r} uses them ({lines}).\n"
+        f"and write {rewrite} where {importer!r} uses {'it' if len(read) == 1 else 'them'} "
+        f"({lines}).\n"
         f"Importing a module still being imported works, and its attributes are then looked "
         f"up when those functions run; the edge stays in the graph, but can no longer fail.",
     )
