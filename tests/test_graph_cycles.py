@@ -1,4 +1,4 @@
-"""ImportGraph.cycles() and ``importcraft cycles``: import-time cycles read from sources, the
+"""import_cycles(graph) and ``importcraft cycles``: import-time cycles read from sources, the
 imports to remove, and the fix for each."""
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ import importlib.util
 import json
 import os
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,7 @@ import importcraft
 from importcraft.cli._main import main
 from importcraft.inspect._graph import IMPORT_TIME, ImportGraph
 
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    return root
+from .test_graph import write
 
 
 def graph_of(root: Path, files: dict[str, str], package: str) -> ImportGraph:
@@ -55,7 +48,7 @@ TWO = {
 
 def test_two_module_cycle_with_lines_and_the_fix(tmp_path: Path) -> None:
     graph = graph_of(tmp_path, TWO, "two")
-    (cycle,) = graph.cycles()
+    (cycle,) = importcraft.import_cycles(graph)
     assert isinstance(cycle, importcraft.ImportCycle)
     assert cycle.modules == ("two.a", "two.b")
     assert [(link.importer, link.imported, link.where) for link in cycle.cycle] == [
@@ -87,7 +80,7 @@ THREE_AND_TWO = {
 
 def test_three_module_cycle_and_two_components(tmp_path: Path) -> None:
     graph = graph_of(tmp_path, THREE_AND_TWO, "pkg")
-    found = graph.cycles()
+    found = importcraft.import_cycles(graph)
     assert [c.modules for c in found] == [("pkg.a", "pkg.b", "pkg.c"), ("pkg.d", "pkg.e")]
     three, two = found
     assert [link.where for link in three.cycle] == ["pkg/a.py:1", "pkg/b.py:1", "pkg/c.py:1"]
@@ -112,14 +105,17 @@ def test_many_cycles_in_one_component_ranked(tmp_path: Path) -> None:
         "hub/y.py": "from hub.core import run\n",
         "hub/z.py": "from hub.core import run\n",
     }
-    (cycle,) = graph_of(tmp_path, files, "hub").cycles()
+    (cycle,) = importcraft.import_cycles(graph_of(tmp_path, files, "hub"))
     assert len(cycle.modules) == 4
     assert len(cycle.breaks) == 3
     assert all(item.sampled == 3 for item in cycle.breaks)
     removed = {(b.edge.importer, b.edge.imported) for b in cycle.breaks}
     graph = graph_of(tmp_path, {}, "hub")
     kept = [e for e in graph.edges if (e.importer, e.imported) not in removed]
-    assert ImportGraph(kept, internal=graph.internal, files=graph.files).cycles() == []
+    assert (
+        importcraft.import_cycles(ImportGraph(kept, internal=graph.internal, files=graph.files))
+        == []
+    )
 
 
 def test_deferred_imports_that_would_close_a_cycle(tmp_path: Path) -> None:
@@ -138,8 +134,8 @@ def test_deferred_imports_that_would_close_a_cycle(tmp_path: Path) -> None:
         "lazy/d.py": "try:\n    from lazy import a\nexcept ImportError:\n    a = None\n",
     }
     graph = graph_of(tmp_path, files, "lazy")
-    assert graph.cycles() == []  # no cycle runs at import time
-    deferred = graph.deferred_cycles()
+    assert importcraft.import_cycles(graph) == []  # no cycle runs at import time
+    deferred = importcraft.deferred_cycles(graph)
     seen = {(d.edge.importer, d.edge.imported): d for d in deferred}
     assert set(seen) == {("lazy.b", "lazy.a"), ("lazy.b", "lazy.c")}  # lazy.d: nothing back
     moved = seen["lazy.b", "lazy.a"]
@@ -159,7 +155,7 @@ def test_deferred_import_inside_a_cycle_belongs_to_it(tmp_path: Path) -> None:
         "inner/b.py": "from inner import c\n",
         "inner/c.py": "from inner import a\n",
     }
-    (cycle,) = graph_of(tmp_path, files, "inner").cycles()
+    (cycle,) = importcraft.import_cycles(graph_of(tmp_path, files, "inner"))
     assert [(d.edge.importer, d.edge.imported, d.kind) for d in cycle.would_close] == [
         ("inner.a", "inner.c", "function")
     ]
@@ -186,7 +182,7 @@ def test_fix_move_into_the_functions_that_use_it(tmp_path: Path) -> None:
                 return Thing(), os.sep
             """,
     }
-    (cycle,) = graph_of(tmp_path, files, "mv").cycles()
+    (cycle,) = importcraft.import_cycles(graph_of(tmp_path, files, "mv"))
     (item,) = cycle.breaks
     assert (item.edge.importer, item.edge.imported) == ("mv.b", "mv.a")
     fix = item.fixes[0]
@@ -207,7 +203,7 @@ def test_fix_import_the_module_when_many_functions_use_it(tmp_path: Path) -> Non
         "im/a.py": "from im.b import Base\n\nclass Thing(Base):\n    pass\n\ndef helper(): ...\n",
         "im/b.py": "from im.a import helper, Thing\n\nclass Base:\n    pass\n" + functions,
     }
-    (cycle,) = graph_of(tmp_path, files, "im").cycles()
+    (cycle,) = importcraft.import_cycles(graph_of(tmp_path, files, "im"))
     (item,) = cycle.breaks
     fix = item.fixes[0]
     assert (fix.kind, fix.line) == ("import-module", 1)
@@ -240,7 +236,7 @@ def test_fix_third_module_when_both_need_each_other_at_import_time(tmp_path: Pat
                 return cls
             """,
     }
-    (cycle,) = graph_of(tmp_path, files, "th").cycles()
+    (cycle,) = importcraft.import_cycles(graph_of(tmp_path, files, "th"))
     (item,) = cycle.breaks
     (fix,) = item.fixes
     assert (fix.kind, fix.file, fix.line) == ("third-module", str(tmp_path / "th/a.py"), 1)
@@ -258,7 +254,7 @@ def test_a_re_export_is_loaded_on_first_access(tmp_path: Path) -> None:
         "rx/__init__.py": "from rx.core import run\n",
         "rx/core.py": "import rx\n\nNAME = rx.__name__\n\ndef run(): ...\n",
     }
-    (cycle,) = graph_of(tmp_path, files, "rx").cycles()
+    (cycle,) = importcraft.import_cycles(graph_of(tmp_path, files, "rx"))
     (item,) = cycle.breaks
     assert (item.edge.importer, item.edge.imported) == ("rx", "rx.core")
     assert item.fixes[0].kind == "remove-import"
@@ -270,7 +266,7 @@ def test_a_long_cycle_needs_no_recursion(tmp_path: Path) -> None:
     files = {"ring/__init__.py": ""}
     for i in range(count):
         files[f"ring/m{i}.py"] = f"from ring import m{(i + 1) % count}\n"
-    (cycle,) = graph_of(tmp_path, files, "ring").cycles()
+    (cycle,) = importcraft.import_cycles(graph_of(tmp_path, files, "ring"))
     assert len(cycle.modules) == count
     assert len(cycle.cycle) == count
     assert len(cycle.breaks) == 1
@@ -335,7 +331,7 @@ def _check_real(graph: ImportGraph) -> None:
     """What a user relies on: every link of a reported cycle is an import-time import at a
     line that holds that statement, the cycle closes, and removing the suggested edges leaves
     no cycle."""
-    found = graph.cycles()
+    found = importcraft.import_cycles(graph)
     for cycle in found:
         ring = [link.importer for link in cycle.cycle]
         assert [link.imported for link in cycle.cycle] == [*ring[1:], ring[0]]
@@ -350,8 +346,11 @@ def _check_real(graph: ImportGraph) -> None:
                 assert Path(fix.file).is_file()
     removed = {(b.edge.importer, b.edge.imported) for c in found for b in c.breaks}
     kept = [e for e in graph.edges if (e.importer, e.imported) not in removed]
-    assert ImportGraph(kept, internal=graph.internal, files=graph.files).cycles() == []
-    for deferred in graph.deferred_cycles():
+    assert (
+        importcraft.import_cycles(ImportGraph(kept, internal=graph.internal, files=graph.files))
+        == []
+    )
+    for deferred in importcraft.deferred_cycles(graph):
         assert deferred.edge.kind not in IMPORT_TIME
         assert deferred.modules[0] == deferred.modules[-1]
 
@@ -365,7 +364,7 @@ def test_stdlib_asyncio_and_email(tmp_path: Path) -> None:
         assert package.__file__ is not None
         _check_real(importcraft.import_graph(os.path.dirname(package.__file__)))
     # email.message imports email.policy inside a function; at module level it would not load
-    deferred = importcraft.import_graph("email").deferred_cycles()
+    deferred = importcraft.deferred_cycles(importcraft.import_graph("email"))
     assert ("email.message", "email.policy") in {
         (d.edge.importer, d.edge.imported) for d in deferred
     }
@@ -374,6 +373,6 @@ def test_stdlib_asyncio_and_email(tmp_path: Path) -> None:
 @pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="numpy not installed")
 def test_numpy() -> None:
     graph = importcraft.import_graph("numpy")
-    found = graph.cycles()
+    found = importcraft.import_cycles(graph)
     assert found, "numpy's __init__ modules import each other at import time"
     _check_real(graph)

@@ -33,6 +33,8 @@ NOT_INSTALLERS = {
     "ImportGraph": "a class",
     "import_graph": "read-only: reads sources, imports nothing",
     "ImportCycle": "a class",
+    "import_cycles": "read-only: works on a graph already read",
+    "deferred_cycles": "read-only: works on a graph already read",
     "explain": "read-only: tests/test_explain.py checks it changes nothing",
     "Source": "a class",
     "Hook": "a class",

@@ -44,13 +44,14 @@ def cycles_command(args: list[str]) -> int:
     if options.allow < 0:
         parser.error(f"argument --allow: {options.allow} is below 0")
     from ..inspect._graph_build import import_graph
+    from ..inspect._graph_cycles import deferred_cycles, import_cycles
 
     try:
         graph = import_graph(options.packages, path=options.path)
     except (ModuleNotFoundError, FileNotFoundError, ValueError) as exc:
         parser.error(str(exc))
-    found = graph.cycles()
-    deferred = graph.deferred_cycles()
+    found = import_cycles(graph)
+    deferred = deferred_cycles(graph)
     failed = len(found) > options.allow
     if options.json:
         _print(_json(graph.packages, found, deferred, options.allow, failed))

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-    from ._graph_cycles import DeferredCycle, ImportCycle
-
 # The kinds of place an import statement is in, the most import-time first:
 # module: runs when the module is imported; conditional: under another `if` at module level;
 # guarded: in a `try` whose handler catches ImportError/ModuleNotFoundError; type_checking:
@@ -177,21 +175,6 @@ class ImportGraph:
                     before[nxt] = current
                     queue.append(nxt)
         return None
-
-    def cycles(self) -> list[ImportCycle]:
-        """The import-time cycles: one :class:`ImportCycle` per strongly connected component
-        of the ``module``/``conditional`` edges, each with its shortest cycle and the edges to
-        remove, with the fix for each (``_graph_cycles.py``)."""
-        from ._graph_cycles import cycles
-
-        return cycles(self)
-
-    def deferred_cycles(self) -> list[DeferredCycle]:
-        """The deferred imports (``function``, ``type_checking``, ``guarded``) that would
-        close an import-time cycle if moved to module level."""
-        from ._graph_cycles import deferred_cycles
-
-        return deferred_cycles(self)
 
     def subgraph(self, modules: Iterable[str]) -> ImportGraph:
         """The graph of only ``modules`` and the edges between them."""

@@ -1,6 +1,6 @@
 """Import-time cycles of a static import graph, with the fix for each.
 
-``cycles(graph)`` (``ImportGraph.cycles()``) finds the strongly connected components of the
+``import_cycles(graph)`` finds the strongly connected components of the
 import-time graph: the edges of kind ``module`` and ``conditional``, among the modules that
 were read. A ``function``, ``type_checking`` or ``guarded`` import runs later or may not run, so
 it makes no import-time cycle; ``deferred_cycles(graph)`` lists those that *would* close one if
@@ -201,11 +201,12 @@ def _import_time_lines(edge: Edge) -> tuple[ImportLine, ...]:
 # -- the graph ------------------------------------------------------------------------------------
 
 
-def cycles(graph: ImportGraph) -> list[ImportCycle]:
+def import_cycles(graph: ImportGraph) -> list[ImportCycle]:
     """The import-time cycles of ``graph``: one :class:`ImportCycle` per strongly connected
     component of its ``module`` and ``conditional`` edges, the largest first::
 
-        for cycle in importcraft.import_graph("myapp").cycles():
+        graph = importcraft.import_graph("myapp")
+        for cycle in importcraft.import_cycles(graph):
             print(cycle)   # modules, shortest cycle with file:line, what to remove and how
     """
     successors = _successors(graph, IMPORT_TIME)
