@@ -217,12 +217,13 @@ def import_cycles(graph: ImportGraph) -> list[ImportCycle]:
     for members in sorted(found, key=lambda c: (-len(c), c[0])):
         inside = frozenset(members)
         local = {m: [n for n in successors[m] if n in inside] for m in members}
-        ring = _sample(members, local)[0]  # a shortest cycle (exact up to _LONG imports)
+        sample = _sample(members, local)
+        ring = sample[0]  # a shortest cycle (exact up to _LONG imports)
         cycle = tuple(_link(graph, a, b) for a, b in _ring_pairs(ring))
         fixes = _Advisor(graph, members, trees)
         breaks = tuple(
             CycleBreak(edge, count, sampled, fixes((edge.importer, edge.imported)))
-            for edge, count, sampled in _feedback_edges(graph, members, local, fixes)
+            for edge, count, sampled in _feedback_edges(graph, members, local, fixes, sample)
         )
         closing = tuple(
             d for d in deferred if d.edge.importer in inside and d.edge.imported in inside
@@ -371,10 +372,12 @@ def _feedback_edges(
     members: list[str],
     successors: _Successors,
     fixes: Callable[[tuple[str, str]], tuple[Fix, ...]],
+    first: list[tuple[str, ...]],
 ) -> list[tuple[Edge, int, int]]:
     """Edges whose removal leaves ``members`` without a cycle: (edge, sampled cycles it lies
     on, cycles sampled), in the order the greedy cover picks them. Between edges on as many
-    cycles, the one with the smaller fix wins (``fixes`` is asked only for those)."""
+    cycles, the one with the smaller fix wins when they are few (``fixes`` is asked only for
+    those); ``first``: the sample of ``members`` already taken."""
     removed: set[tuple[str, str]] = set()
     picked: list[tuple[Edge, int, int]] = []
     pending = [members]
@@ -385,7 +388,8 @@ def _feedback_edges(
             m: [n for n in successors[m] if n in inside and (m, n) not in removed]
             for m in component
         }
-        sample = [set(_ring_pairs(r)) for r in _sample(component, local)]
+        rings = first if component is members else _sample(component, local)
+        sample = [set(_ring_pairs(r)) for r in rings]
         left = list(range(len(sample)))
         while left:
             counts: dict[tuple[str, str], int] = {}
@@ -393,7 +397,9 @@ def _feedback_edges(
                 for pair in sample[i]:
                     counts[pair] = counts.get(pair, 0) + 1
             most = max(counts.values())
-            pair = min((p for p in counts if counts[p] == most), key=lambda p: (_cost(fixes(p)), p))
+            tied = sorted(p for p in counts if counts[p] == most)
+            # the fix decides between a few (reading their sources); the name between many
+            pair = min(tied, key=lambda p: (_cost(fixes(p)), p)) if len(tied) <= _TIED else tied[0]
             total = sum(pair in ring for ring in sample)
             edge = graph.edge(*pair)
             assert edge is not None
@@ -408,6 +414,10 @@ def _feedback_edges(
 # How much work each fix is: removing an import nothing reads, moving it into functions,
 # importing the module, moving definitions to a new module.
 _COSTS = {REMOVE_IMPORT: 0, MOVE_IMPORT: 1, IMPORT_MODULE: 2, THIRD_MODULE: 3}
+
+
+# Past this many edges tied on the most cycles, the sources are not read to choose.
+_TIED = 6
 
 
 def _cost(fixes: tuple[Fix, ...]) -> int:
