@@ -376,3 +376,28 @@ def test_numpy() -> None:
     found = importcraft.import_cycles(graph)
     assert found, "numpy's __init__ modules import each other at import time"
     _check_real(graph)
+
+
+def test_annotations_that_never_run_are_no_import_time_use(tmp_path: Path) -> None:
+    files = {
+        "an/__init__.py": "",
+        "an/a.py": "from an.b import Base\n\nclass Thing(Base):\n    pass\n",
+        "an/b.py": """\
+            from __future__ import annotations
+
+            from an.a import Thing
+
+            class Base:
+                item: Thing
+
+                def make(self) -> Thing:
+                    return Thing()
+            """,
+    }
+    (cycle,) = importcraft.import_cycles(graph_of(tmp_path, files, "an"))
+    (item,) = cycle.breaks
+    assert (item.edge.importer, item.edge.imported) == ("an.b", "an.a")
+    assert item.fixes[0].kind == "move-import-into-function"
+    assert "`from an.a import Thing` is used only inside Base.make() at an/b.py:8." in (
+        item.fixes[0].text
+    )

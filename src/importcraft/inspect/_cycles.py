@@ -444,6 +444,15 @@ class _Uses(ast.NodeVisitor):
         self.visit(node.body)
         self.scope.pop()
 
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        # `x: T = v`: T runs only at module or class level, and not under future annotations
+        in_function = any(scope[2] for scope in self.scope)
+        if not self.lazy_annotations and not in_function:
+            self.visit(node.annotation)
+        self.visit(node.target)
+        if node.value is not None:
+            self.visit(node.value)
+
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for expression in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(expression)
@@ -453,14 +462,18 @@ class _Uses(ast.NodeVisitor):
         self.scope.pop()
 
 
-def _find_uses(tree: ast.Module, wanted: Any, skip: ast.stmt | None) -> list[_Use]:
-    lazy = any(
+def _lazy_annotations(tree: ast.Module) -> bool:
+    """Does the module say ``from __future__ import annotations`` (annotations not run)?"""
+    return any(
         isinstance(node, ast.ImportFrom)
         and node.module == "__future__"
         and any(alias.name == "annotations" for alias in node.names)
         for node in tree.body
     )
-    visitor = _Uses(wanted, lazy)
+
+
+def _find_uses(tree: ast.Module, wanted: Any, skip: ast.stmt | None) -> list[_Use]:
+    visitor = _Uses(wanted, _lazy_annotations(tree))
     for node in tree.body:
         if node is not skip:
             visitor.visit(node)

@@ -31,8 +31,8 @@ from ._cycles import (
     THIRD_MODULE,
     Fix,
     _definition,
-    _find_uses,
     _is_package,
+    _lazy_annotations,
     _module_import,
     _move_fix,
     _parse,
@@ -40,6 +40,7 @@ from ._cycles import (
     _short,
     _statement_at,
     _Use,
+    _Uses,
 )
 from ._graph import IMPORT_TIME, Edge, ImportGraph, ImportLine
 
@@ -212,7 +213,7 @@ def import_cycles(graph: ImportGraph) -> list[ImportCycle]:
     successors = _successors(graph, IMPORT_TIME)
     found = [sorted(c) for c in _components(sorted(successors), successors) if len(c) > 1]
     deferred = deferred_cycles(graph)
-    trees: dict[str, ast.Module | None] = {}
+    trees = _Files()
     result = []
     for members in sorted(found, key=lambda c: (-len(c), c[0])):
         inside = frozenset(members)
@@ -471,9 +472,7 @@ def _reachability(successors: _Successors) -> Callable[[str, str], bool]:
 class _Advisor:
     """The fixes of each edge of one component, worked out once, when first asked for."""
 
-    def __init__(
-        self, graph: ImportGraph, members: list[str], trees: dict[str, ast.Module | None]
-    ) -> None:
+    def __init__(self, graph: ImportGraph, members: list[str], trees: _Files) -> None:
         self.graph, self.members, self.trees = graph, members, trees
         self.done: dict[tuple[str, str], tuple[Fix, ...]] = {}
 
@@ -496,13 +495,11 @@ class _Statement:
     uses: list[_Use]
 
 
-def _advice(
-    graph: ImportGraph, edge: Edge, members: list[str], trees: dict[str, ast.Module | None]
-) -> tuple[Fix, ...]:
+def _advice(graph: ImportGraph, edge: Edge, members: list[str], trees: _Files) -> tuple[Fix, ...]:
     """The fixes of removing ``edge`` from the import-time graph, the best first."""
     importer, imported = edge.importer, edge.imported
     path = graph.files.get(importer)
-    tree = _tree(path, trees)
+    tree = trees.tree(path)
     lines = _import_time_lines(edge)
     if tree is None or path is None:
         return ()  # unreadable: the cycle and its lines are still shown
@@ -520,7 +517,7 @@ def _advice(
                     "the module instead.",
                 ),
             )
-        statements.append(_bind(graph, importer, path, node, imported, tree))
+        statements.append(_bind(importer, path, node, imported, trees.reads_of(path, tree)))
     uses = [use for st in statements for use in st.uses]
     early = [use for use in uses if use.function is None]
     fixes: list[Fix] = []
@@ -535,21 +532,34 @@ def _advice(
     return (_third_fix(graph, importer, path, statements, early, imported, members, trees),)
 
 
-def _tree(path: str | None, trees: dict[str, ast.Module | None]) -> ast.Module | None:
-    if path is None:
-        return None
-    if path not in trees:
-        trees[path] = _parse(path)
-    return trees[path]
+class _Files:
+    """The sources read for advice: each parsed, and walked for its reads, at most once."""
+
+    def __init__(self) -> None:
+        self.trees: dict[str, ast.Module | None] = {}
+        self.reads: dict[str, list[tuple[bool, str, _Use]]] = {}
+
+    def tree(self, path: str | None) -> ast.Module | None:
+        if path is None:
+            return None
+        if path not in self.trees:
+            self.trees[path] = _parse(path)
+        return self.trees[path]
+
+    def reads_of(self, path: str, tree: ast.Module) -> list[tuple[bool, str, _Use]]:
+        if path not in self.reads:
+            visitor = _Reads(_lazy_annotations(tree))
+            visitor.visit(tree)
+            self.reads[path] = visitor.reads
+        return self.reads[path]
 
 
 def _bind(
-    graph: ImportGraph,
     importer: str,
     path: str,
     node: ast.Import | ast.ImportFrom,
     imported: str,
-    tree: ast.Module,
+    reads: list[tuple[bool, str, _Use]],
 ) -> _Statement:
     """Which names ``node`` binds from ``imported``, and where ``importer`` reads them."""
     names: list[str] = []
@@ -570,14 +580,46 @@ def _bind(
             elif source == imported and alias.name != "*":
                 names.append(alias.asname or alias.name)
     bound, refs = frozenset(names), frozenset(modules)
-
-    def wanted(e: ast.expr) -> bool:
-        if isinstance(e, ast.Name):
-            return e.id in bound and isinstance(e.ctx, ast.Load)  # not where it is rebound
-        return isinstance(e, ast.Attribute) and ast.unparse(e.value) in refs
-
-    uses = _find_uses(tree, wanted, node) if bound or refs else []
+    uses = [
+        use
+        for is_name, key, use in reads
+        if (key in bound if is_name else key in refs)
+        and not node.lineno <= use.line <= (node.end_lineno or node.lineno)
+    ]
     return _Statement(node, tuple(names), tuple(modules), uses)
+
+
+class _Reads(_Uses):
+    """Every name read in a module (not where it is bound) and every attribute of a dotted
+    name (``a.b.f``: key ``a.b``, name ``f``), with where it is read: found in one walk of
+    the tree, then filtered for each import (``_Uses`` stops at what it looks for)."""
+
+    def __init__(self, lazy_annotations: bool) -> None:
+        super().__init__(None, lazy_annotations)
+        self.reads: list[tuple[bool, str, _Use]] = []  # (a plain name?, key, where)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            self._read(True, node.id, node.id, node.lineno)
+        elif isinstance(node, ast.Attribute) and (key := _dotted(node.value)):
+            self._read(False, key, node.attr, node.lineno)
+        ast.NodeVisitor.generic_visit(self, node)
+
+    def _read(self, is_name: bool, key: str, name: str, line: int) -> None:
+        function, function_line = self._function()
+        self.reads.append((is_name, key, _Use(line, function, function_line, name)))
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.c`` for an expression made of names and attributes only."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def _part(st: _Statement, imported: str, importer: str, path: str) -> ast.ImportFrom | None:
@@ -656,7 +698,7 @@ def _third_fix(
     early: list[_Use],
     imported: str,
     members: list[str],
-    trees: dict[str, ast.Module | None],
+    trees: _Files,
 ) -> Fix:
     file = _short(path)
     used = ", ".join(
@@ -675,7 +717,7 @@ def _third_fix(
     defined = []
     for name, module in names.items():
         target = graph.files.get(module)
-        tree = _tree(target, trees)
+        tree = trees.tree(target)
         found = _definition(tree, target, name) if tree is not None and target else None
         defined.append(f"`{name}` ({_short(found.file)}:{found.line})" if found else f"`{name}`")
     package = imported if _is_package(graph.files.get(imported)) else imported.rpartition(".")[0]
