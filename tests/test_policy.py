@@ -367,6 +367,7 @@ def test_the_stdlib_modules_importcraft_loads_late_are_all_preloaded_for_stdlib_
         package / "cli" / "_plugins.py",  # a command of its own, run by _main before any policy
         package / "cli" / "_check.py",  # the same
         package / "cli" / "_graph_cmd.py",  # the same
+        package / "cli" / "_cycles_cmd.py",  # the same
         package / "entrypoints" / "_pytest.py",
     }
     always_loaded = {"sys", "os", "importlib.machinery", "json", "tomllib"}

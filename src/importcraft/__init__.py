@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from .inspect._explain import explain as explain
     from .inspect._graph import ImportGraph as ImportGraph
     from .inspect._graph_build import import_graph as import_graph
+    from .inspect._graph_cycles import ImportCycle as ImportCycle
+    from .inspect._graph_cycles import deferred_cycles as deferred_cycles
+    from .inspect._graph_cycles import import_cycles as import_cycles
     from .inspect._profile import Trace as Trace
     from .inspect._profile import trace as trace
     from .lazy._attach import lazy_attach as lazy_attach
@@ -92,6 +95,7 @@ _PUBLIC = {
     "importcraft.inspect._profile": ("Trace", "trace"),
     "importcraft.inspect._graph": ("ImportGraph",),
     "importcraft.inspect._graph_build": ("import_graph",),
+    "importcraft.inspect._graph_cycles": ("ImportCycle", "deferred_cycles", "import_cycles"),
     "importcraft.entrypoints._manager": ("PluginError", "Plugins", "add_plugin", "plugins"),
 }
 _LAZY = {name: module for module, names in _PUBLIC.items() for name in names}

@@ -98,6 +98,9 @@ def _main_parser() -> argparse.ArgumentParser:
     commands.add_parser("plugins", help="list entry-point plugins, check they load", add_help=False)
     commands.add_parser("check", help="check the import contracts (layers, ...)", add_help=False)
     commands.add_parser("graph", help="the static import graph of packages", add_help=False)
+    commands.add_parser(
+        "cycles", help="find import-time cycles, say how to break them", add_help=False
+    )
     return parser
 
 
@@ -126,6 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ._graph_cmd import graph_command
 
         return graph_command(args[1:])
+    if args and args[0] == "cycles":
+        from ._cycles_cmd import cycles_command
+
+        return cycles_command(args[1:])
     _main_parser().parse_args(args)  # prints help, version or the usage error, and exits
     return 2
 

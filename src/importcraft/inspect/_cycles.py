@@ -44,12 +44,14 @@ _SHADOW_FROM = re.compile(
 MOVE_IMPORT = "move-import-into-function"
 IMPORT_MODULE = "import-module"
 THIRD_MODULE = "third-module"
+REMOVE_IMPORT = "remove-import"  # only the static cycles (_graph_cycles.py) suggest it
 _FIX_TITLES = {
     MOVE_IMPORT: "move the import into the function that uses it",
     IMPORT_MODULE: "import the module instead of the name",
     THIRD_MODULE: "move the shared definitions into a third module",
+    REMOVE_IMPORT: "remove an import nothing reads, or load a re-export on first access",
 }
-_FIX_NUMBERS = {MOVE_IMPORT: 1, IMPORT_MODULE: 2, THIRD_MODULE: 3}
+_FIX_NUMBERS = {MOVE_IMPORT: 1, IMPORT_MODULE: 2, THIRD_MODULE: 3, REMOVE_IMPORT: 4}
 
 
 @dataclass(frozen=True)
@@ -385,6 +387,7 @@ class _Use:
     line: int
     function: str | None  # qualified name of the innermost function, None at import time
     function_line: int | None
+    name: str = ""  # the name read (a Name's id, an Attribute's attr)
 
 
 class _Uses(ast.NodeVisitor):
@@ -405,7 +408,8 @@ class _Uses(ast.NodeVisitor):
     def generic_visit(self, node: ast.AST) -> None:
         if isinstance(node, ast.expr) and self.wanted(node):
             function, line = self._function()
-            self.uses.append(_Use(node.lineno, function, line))
+            name = node.id if isinstance(node, ast.Name) else getattr(node, "attr", "")
+            self.uses.append(_Use(node.lineno, function, line, name))
             return
         super().generic_visit(node)
 
@@ -440,6 +444,15 @@ class _Uses(ast.NodeVisitor):
         self.visit(node.body)
         self.scope.pop()
 
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        # `x: T = v`: T runs only at module or class level, and not under future annotations
+        in_function = any(scope[2] for scope in self.scope)
+        if not self.lazy_annotations and not in_function:
+            self.visit(node.annotation)
+        self.visit(node.target)
+        if node.value is not None:
+            self.visit(node.value)
+
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for expression in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(expression)
@@ -449,14 +462,18 @@ class _Uses(ast.NodeVisitor):
         self.scope.pop()
 
 
-def _find_uses(tree: ast.Module, wanted: Any, skip: ast.stmt | None) -> list[_Use]:
-    lazy = any(
+def _lazy_annotations(tree: ast.Module) -> bool:
+    """Does the module say ``from __future__ import annotations`` (annotations not run)?"""
+    return any(
         isinstance(node, ast.ImportFrom)
         and node.module == "__future__"
         and any(alias.name == "annotations" for alias in node.names)
         for node in tree.body
     )
-    visitor = _Uses(wanted, lazy)
+
+
+def _find_uses(tree: ast.Module, wanted: Any, skip: ast.stmt | None) -> list[_Use]:
+    visitor = _Uses(wanted, _lazy_annotations(tree))
     for node in tree.body:
         if node is not skip:
             visitor.visit(node)
@@ -690,46 +707,11 @@ class _Analysis:
         imported: str,
         alone: ast.ImportFrom | None = None,
     ) -> Fix:
-        functions: dict[str, int] = {}
-        for use in uses:
-            if use.function is not None and use.function_line is not None:
-                functions.setdefault(use.function, use.function_line)
-        file = _short(step.file)
-        where = ", ".join(f"{name}() at {file}:{line}" for name, line in functions.items())
-        written = ast.unparse(node)
-        statement = written if alone is None else ast.unparse(alone)
-        if statement == written:
-            remove = (
-                f"{file}:{node.lineno} `{written}` is used only inside {where}.\nRemove that line"
-            )
-        else:
-            remove = (
-                f"`{self.name}` of {file}:{node.lineno} `{written}` is used only inside "
-                f"{where}.\nTake `{self.name}` out of that statement"
-            )
-        return Fix(
-            MOVE_IMPORT,
-            step.file,
-            node.lineno,
-            f"{remove} and write `{statement}` as the first line of "
-            f"{'that function' if len(functions) == 1 else 'each of those functions'}: "
-            f"{imported!r} is then imported when {step.module!r} calls it, after the cycle "
-            f"has finished.",
-        )
+        return _move_fix(step.module, step.file, node, uses, imported, alone, self.name)
 
     def module_fix(self, step: Step, node: ast.ImportFrom, uses: list[_Use], local: str) -> Fix:
         target = self.module
-        head, _, leaf = target.rpartition(".")
-        if node.level and node.module and "." in node.module:
-            statement = f"from {'.' * node.level}{node.module.rpartition('.')[0]} import {leaf}"
-            ref = leaf
-        elif node.level and node.module:
-            statement = f"from {'.' * node.level} import {node.module}"
-            ref = node.module
-        elif head and not node.level:
-            statement, ref = f"from {head} import {leaf}", leaf
-        else:
-            statement, ref = f"import {target}", target
+        statement, ref = _module_import(node, target)
         file = _short(step.file)
         lines = ", ".join(f"{file}:{line}" for line in sorted({use.line for use in uses}))
         return Fix(
@@ -786,3 +768,54 @@ class _Analysis:
 
 def _is_package(file: str | None) -> bool:
     return file is not None and file.replace("\\", "/").rpartition("/")[2] == "__init__.py"
+
+
+def _module_import(node: ast.ImportFrom, target: str) -> tuple[str, str]:
+    """The statement importing the module ``target`` that ``node`` takes names from, written
+    as ``node`` refers to it (relative stays relative), and the name it binds."""
+    head, _, leaf = target.rpartition(".")
+    if node.level and node.module and "." in node.module:
+        return f"from {'.' * node.level}{node.module.rpartition('.')[0]} import {leaf}", leaf
+    if node.level and node.module:
+        return f"from {'.' * node.level} import {node.module}", node.module
+    if head and not node.level:
+        return f"from {head} import {leaf}", leaf
+    return f"import {target}", target
+
+
+def _move_fix(
+    importer: str,
+    path: str | None,
+    node: ast.stmt,
+    uses: list[_Use],
+    imported: str,
+    alone: ast.ImportFrom | None = None,
+    name: str = "",
+) -> Fix:
+    """Fix 1: ``node`` (in ``importer``, file ``path``) moves into the functions of ``uses``;
+    ``alone``: the part of the statement that moves, when it is not the whole statement (the
+    names it takes out are ``name``)."""
+    functions: dict[str, int] = {}
+    for use in uses:
+        if use.function is not None and use.function_line is not None:
+            functions.setdefault(use.function, use.function_line)
+    file = _short(path)
+    where = ", ".join(f"{function}() at {file}:{line}" for function, line in functions.items())
+    written = ast.unparse(node)
+    statement = written if alone is None else ast.unparse(alone)
+    if statement == written:
+        remove = f"{file}:{node.lineno} `{written}` is used only inside {where}.\nRemove that line"
+    else:
+        remove = (
+            f"`{name}` of {file}:{node.lineno} `{written}` is used only inside "
+            f"{where}.\nTake `{name}` out of that statement"
+        )
+    return Fix(
+        MOVE_IMPORT,
+        path,
+        node.lineno,
+        f"{remove} and write `{statement}` as the first line of "
+        f"{'that function' if len(functions) == 1 else 'each of those functions'}: "
+        f"{imported!r} is then imported when {importer!r} calls it, after the cycle "
+        f"has finished.",
+    )

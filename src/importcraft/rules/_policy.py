@@ -41,6 +41,7 @@ _OWN_MODULES = (
     "importcraft.inspect._explain",
     "importcraft.inspect._graph",
     "importcraft.inspect._graph_build",
+    "importcraft.inspect._graph_cycles",
     "importcraft.inspect._graph_html",
     "importcraft.inspect._profile",
     "importcraft.inspect._report",
