@@ -82,6 +82,7 @@ def test_three_module_cycle_and_two_components(tmp_path: Path) -> None:
     graph = graph_of(tmp_path, THREE_AND_TWO, "pkg")
     found = importcraft.import_cycles(graph)
     assert [c.modules for c in found] == [("pkg.a", "pkg.b", "pkg.c"), ("pkg.d", "pkg.e")]
+    assert [c.modules for c in graph.cycles()] == [c.modules for c in found]  # the method
     three, two = found
     assert [link.where for link in three.cycle] == ["pkg/a.py:1", "pkg/b.py:1", "pkg/c.py:1"]
     assert [link.lines[0].kind for link in two.cycle] == ["conditional", "module"]
@@ -136,6 +137,7 @@ def test_deferred_imports_that_would_close_a_cycle(tmp_path: Path) -> None:
     graph = graph_of(tmp_path, files, "lazy")
     assert importcraft.import_cycles(graph) == []  # no cycle runs at import time
     deferred = importcraft.deferred_cycles(graph)
+    assert [str(d) for d in graph.deferred_cycles()] == [str(d) for d in deferred]
     seen = {(d.edge.importer, d.edge.imported): d for d in deferred}
     assert set(seen) == {("lazy.b", "lazy.a"), ("lazy.b", "lazy.c")}  # lazy.d: nothing back
     moved = seen["lazy.b", "lazy.a"]

@@ -658,45 +658,11 @@ def _check_acyclic(graph: ImportGraph, contract: Contract, result: ContractResul
 
 def strongly_connected(nodes: set[str], out: dict[str, dict[str, Edge]]) -> list[set[str]]:
     """The strongly connected components of two or more of ``nodes`` (edges from ``out``,
-    kept inside ``nodes``), by Tarjan's algorithm without recursion; sorted by first name."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    found: list[set[str]] = []
-    for root in sorted(nodes):
-        if root in index:
-            continue
-        work = [(root, iter(sorted(n for n in out.get(root, {}) if n in nodes)))]
-        index[root] = low[root] = len(index)
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, following = work[-1]
-            for nxt in following:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = len(index)
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(sorted(n for n in out.get(nxt, {}) if n in nodes))))
-                    break
-                if nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    component = set()
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.add(member)
-                        if member == node:
-                            break
-                    if len(component) > 1:
-                        found.append(component)
+    kept inside ``nodes``), sorted by first name: the cycles part's Tarjan, on this view."""
+    from ._graph_cycles import _components
+
+    successors = {n: sorted(m for m in out.get(n, {}) if m in nodes) for n in sorted(nodes)}
+    found = [set(c) for c in _components(sorted(nodes), successors) if len(c) > 1]
     return sorted(found, key=min)
 
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+    from ._graph_cycles import DeferredCycle, ImportCycle
+
 # The kinds of place an import statement is in, the most import-time first:
 # module: runs when the module is imported; conditional: under another `if` at module level;
 # guarded: in a `try` whose handler catches ImportError/ModuleNotFoundError; type_checking:
@@ -175,6 +177,20 @@ class ImportGraph:
                     before[nxt] = current
                     queue.append(nxt)
         return None
+
+    def cycles(self) -> list[ImportCycle]:
+        """The import-time cycles, one per strongly connected component, each with a shortest
+        cycle, the imports to cut and the fix for each: :func:`importcraft.import_cycles`."""
+        from ._graph_cycles import import_cycles  # loaded on first use
+
+        return import_cycles(self)
+
+    def deferred_cycles(self) -> list[DeferredCycle]:
+        """Deferred imports (in functions, under TYPE_CHECKING, guarded) that would close a
+        cycle at module level: :func:`importcraft.deferred_cycles`."""
+        from ._graph_cycles import deferred_cycles
+
+        return deferred_cycles(self)
 
     def subgraph(self, modules: Iterable[str]) -> ImportGraph:
         """The graph of only ``modules`` and the edges between them."""
