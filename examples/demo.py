@@ -652,6 +652,53 @@ def demo_pytest(folder: Path) -> None:
     print(textwrap.indent(done.stdout.rstrip().splitlines()[-1], "   "))
 
 
+def demo_graph(folder: Path) -> None:
+    step("The import graph, read without importing: a cycle with its fix, contracts for CI")
+    files = {
+        "shop/__init__.py": "",
+        "shop/models.py": "from shop.pricing import price\n\nTAX = 0.2\n\n\n"
+        "class Order:\n    def total(self, n):\n        return price(n)\n",
+        "shop/pricing.py": "from shop.models import TAX\n\n\ndef price(n):\n"
+        "    return n * (1 + TAX)\n",
+        "shop/web.py": "import json\n\nfrom shop.models import Order\n\n\ndef handler():\n"
+        "    import pandas\n    return json.dumps(Order().total(1))\n",
+        "shop/db.py": "from shop import web\n",
+        "pyproject.toml": textwrap.dedent(
+            """\
+            [tool.importcraft]
+            root_packages = ["shop"]
+
+            [[tool.importcraft.contracts]]
+            name = "web on top, the database below"
+            type = "layers"
+            layers = ["shop.web", "shop.models", "shop.db"]
+
+            [[tool.importcraft.contracts]]
+            name = "the shop starts without pandas"
+            type = "import_time"
+            source_modules = ["shop.web"]
+            forbidden_modules = ["pandas"]
+            """
+        ),
+    }
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    graph = ic.import_graph("shop", path=[str(folder)])
+    show("ic.import_graph('shop')", graph)
+    show("graph.chain('shop.db', 'shop.pricing')", graph.chain("shop.db", "shop.pricing"))
+    for command in (["cycles", "shop"], ["check"]):
+        print(f"   $ importcraft {' '.join(command)}")
+        done = subprocess.run(
+            [sys.executable, "-m", "importcraft", *command],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+        )
+        print(textwrap.indent(done.stdout.rstrip(), "   "))
+        show("exit status", done.returncode)
+
+
 def demo_hooks() -> None:
     step("Every change is a Hook: listed, removable, restoring exactly what it changed")
     for hook in ic.hooks():
@@ -694,6 +741,8 @@ def main() -> None:
         demo_profile(Path(folder))
     with tempfile.TemporaryDirectory() as folder:
         demo_cycle(Path(folder))
+    with tempfile.TemporaryDirectory() as folder:
+        demo_graph(Path(folder))
     demo_plugins()
     with tempfile.TemporaryDirectory() as folder:
         demo_pytest(Path(folder))
