@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # its code imports inside functions. tests/test_policy.py checks both lists against the source.
 _OWN_MODULES = (
     "importcraft.cli._config",
+    "importcraft.core._cachedir",
     "importcraft.core._errors",
     "importcraft.core._frames",
     "importcraft.core._loaders",
@@ -40,6 +41,8 @@ _OWN_MODULES = (
     "importcraft.inspect._explain",
     "importcraft.inspect._graph",
     "importcraft.inspect._graph_build",
+    "importcraft.inspect._graph_cache",
+    "importcraft.inspect._graph_scan",
     "importcraft.inspect._profile",
     "importcraft.inspect._report",
     "importcraft.lazy._attach",
