@@ -156,7 +156,9 @@ def _modules(roots: list[tuple[str, str]]) -> dict[str, tuple[str, bool]]:
             package = ".".join([name, *parts])
             for file in sorted(files):
                 stem, ext = os.path.splitext(file)
-                if ext != ".py" or not stem.isidentifier():
+                # A stem that is no identifier (django's 0001_initial) is still a module:
+                # importlib.import_module() imports it, and grimp lists it.
+                if ext != ".py" or not stem or "." in stem:
                     continue
                 full = os.path.join(directory, file)
                 if stem == "__init__":
@@ -294,14 +296,21 @@ def _dynamic_target(call: ast.Call) -> tuple[str, int] | None:
     for keyword in call.keywords:
         if keyword.arg == "package":
             package = keyword.value
-    if level and isinstance(package, ast.Constant) and isinstance(package.value, str):
-        # import_module(".b", "a.pkg"): relative to the package named, made absolute
+    if not level or name == "__import__":
+        return stripped, level
+    # A relative name needs its anchor: a literal package, __package__ or __name__; with
+    # anything else (a variable) the target is unknown, and no edge is made.
+    if isinstance(package, ast.Constant) and isinstance(package.value, str):
         anchor = package.value.split(".")
         if level - 1 >= len(anchor):
             return None
         anchor = anchor[: len(anchor) - (level - 1)]
         return ".".join([*anchor, stripped] if stripped else anchor), 0
-    return stripped, level
+    if isinstance(package, ast.Name) and package.id == "__package__":
+        return stripped, level
+    if isinstance(package, ast.Name) and package.id == "__name__":
+        return stripped, -level  # relative to the module's own name
+    return None
 
 
 # -- resolving names as Python would
@@ -321,6 +330,8 @@ def _resolve(
         base = name
         if level:
             parts = package.split(".") if package else []
+            if level < 0:  # import_module(".x", __name__): anchored at the module itself
+                parts, level = module.split("."), -level
             if level - 1 > len(parts) - 1 or not parts:
                 continue  # beyond the top-level package: an error at run time, no edge
             anchor = ".".join(parts[: len(parts) - (level - 1)])

@@ -68,7 +68,8 @@ _IMPORT_ERROR = re.compile(r"\b(?:ImportError|ModuleNotFoundError)\b")
 _STATEMENT_END = re.compile(r"[;#\n]")
 _DYNAMIC_ARGS = re.compile(
     r"\s*[rRuU]?(['\"])([^'\"\\\n]*)\1\s*"
-    r"(?:\)|,\s*(?:package\s*=\s*)?(?:[rRuU]?(['\"])([^'\"\\\n]*)\3)?)"
+    r"(?:\)|,\s*(?:package\s*=\s*)?(?:[rRuU]?(['\"])([^'\"\\\n]*)\3"
+    r"|(__package__|__name__)\s*[,)])?)"
 )
 _COMPOUND = re.compile(
     r"[ \t\f]*(?:if|elif|else|try|except|finally|for|while|with|def|class|async)\b"
@@ -348,12 +349,19 @@ def _dynamic(
         return
     if stripped and not all(part.isidentifier() for part in stripped.split(".")):
         return
-    if level and package:
-        anchor = package.split(".")
-        if level - 1 >= len(anchor):
+    if level:
+        # A relative name needs its anchor: a literal package, __package__ or __name__.
+        anchor_name = args.group(5)
+        if package:
+            anchor = package.split(".")
+            if level - 1 >= len(anchor):
+                return
+            anchor = anchor[: len(anchor) - (level - 1)]
+            stripped, level = ".".join([*anchor, stripped] if stripped else anchor), 0
+        elif anchor_name == "__name__":
+            level = -level  # relative to the module's own name
+        elif anchor_name != "__package__":
             return
-        anchor = anchor[: len(anchor) - (level - 1)]
-        stripped, level = ".".join([*anchor, stripped] if stripped else anchor), 0
     begin = text.rfind("\n", 0, match.start()) + 1
     physical = text[begin : match.start()]
     rest = physical.lstrip(" \t\f")
