@@ -76,17 +76,22 @@ def import_graph(
             read.update(read_statements(where, [f for f, _ in found_here.values()], cache=cache))
     found: dict[tuple[str, str], list[ImportLine]] = {}
     problems: list[ParseProblem] = []
+    leaves: dict[str, str] = {}  # name -> its node, for this build
     for module, (file, is_package) in sorted(modules.items()):
         statements, troubles = read[file]
-        problems.extend(ParseProblem(file, line, message) for line, message in troubles)
+        if troubles:
+            problems.extend(ParseProblem(file, line, message) for line, message in troubles)
         for target, line in _resolve(
-            module, is_package, statements, file, internal, names, external_depth
+            module, is_package, statements, file, internal, names, external_depth, leaves
         ):
-            if target == module:
+            if target == module or (not include_external and target not in internal):
                 continue
-            if target not in internal and not include_external:
-                continue
-            found.setdefault((module, target), []).append(line)
+            key = (module, target)
+            known = found.get(key)
+            if known is None:
+                found[key] = [line]
+            else:
+                known.append(line)
     edges = [Edge(a, b, lines) for (a, b), lines in found.items()]
     files = {name: file for name, (file, _) in modules.items()}
     return ImportGraph(edges, internal=internal, files=files, packages=names, problems=problems)
@@ -146,26 +151,34 @@ def _modules(roots: list[tuple[str, str]]) -> dict[str, tuple[str, bool]]:
         if os.path.isfile(where):
             modules[name] = (where, False)
             continue
-        for directory, subdirs, files in os.walk(where):
-            relative = os.path.relpath(directory, where)
-            parts = [] if relative == os.curdir else relative.split(os.sep)
-            if not all(part.isidentifier() for part in parts):
-                subdirs[:] = []
-                continue
-            subdirs[:] = sorted(d for d in subdirs if d.isidentifier())
-            package = ".".join([name, *parts])
-            for file in sorted(files):
-                stem, ext = os.path.splitext(file)
-                # A stem that is no identifier (django's 0001_initial) is still a module:
-                # importlib.import_module() imports it, and grimp lists it.
-                if ext != ".py" or not stem or "." in stem:
-                    continue
-                full = os.path.join(directory, file)
-                if stem == "__init__":
-                    modules[package] = (full, True)
-                else:
-                    modules[f"{package}.{stem}"] = (full, False)
+        _walk(where, name, modules)
     return modules
+
+
+def _walk(directory: str, package: str, modules: dict[str, tuple[str, bool]]) -> None:
+    """The modules of ``directory`` (the package ``package``) and of its subdirectories whose
+    names are identifiers (packages, with or without ``__init__.py``), depth first."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return
+    subdirs = []
+    for entry in entries:
+        name = entry.name
+        if name.endswith(".py"):
+            stem = name[:-3]
+            # A stem that is no identifier (django's 0001_initial) is still a module:
+            # importlib.import_module() imports it, and grimp lists it.
+            if not stem or "." in stem or not entry.is_file():
+                continue
+            if stem == "__init__":
+                modules[package] = (entry.path, True)
+            else:
+                modules[f"{package}.{stem}"] = (entry.path, False)
+        elif name.isidentifier() and entry.is_dir():
+            subdirs.append(entry)
+    for entry in subdirs:
+        _walk(entry.path, f"{package}.{entry.name}", modules)
 
 
 # -- reading one file
@@ -324,8 +337,13 @@ def _resolve(
     internal: set[str],
     roots: tuple[str, ...],
     external_depth: int | None = 1,
-) -> Iterable[tuple[str, ImportLine]]:
+    leaves: dict[str, str] | None = None,
+) -> list[tuple[str, ImportLine]]:
+    """(target, line) of each statement of ``module``, resolved as Python would."""
     package = module if is_package else module.rpartition(".")[0]
+    memo: dict[str, str] = {} if leaves is None else leaves
+    make = tuple.__new__  # an ImportLine without NamedTuple's keyword handling: much cheaper
+    out: list[tuple[str, ImportLine]] = []
     for how, name, names, level, number, kind, text in statements:
         base = name
         if level:
@@ -338,15 +356,22 @@ def _resolve(
             base = f"{anchor}.{name}" if name else anchor
         if not base:
             continue
-        line = ImportLine(file, number, kind, names, text, how)
-        if how == "from":
-            submodules = [f"{base}.{n}" for n in names if f"{base}.{n}" in internal]
-            for sub in submodules:
-                yield sub, line
-            if len(submodules) < len(names) or not names:
-                yield _leaf(base, internal, roots, external_depth), line
-        else:
-            yield _leaf(base, internal, roots, external_depth), line
+        line = make(ImportLine, (file, number, kind, names, text, how))
+        if how == "from" and names:
+            every = True
+            for item in names:
+                sub = f"{base}.{item}"
+                if sub in internal:
+                    out.append((sub, line))
+                else:
+                    every = False
+            if every:
+                continue
+        leaf = memo.get(base)
+        if leaf is None:
+            leaf = memo[base] = _leaf(base, internal, roots, external_depth)
+        out.append((leaf, line))
+    return out
 
 
 def _leaf(name: str, internal: set[str], roots: tuple[str, ...], depth: int | None = 1) -> str:
