@@ -132,7 +132,9 @@ def kinds(graph: importcraft.ImportGraph) -> dict[tuple[str, str], str]:
 
 
 def lines(graph: importcraft.ImportGraph) -> set[tuple[str, str, int, str, str]]:
-    return {(e.importer, e.imported, ln.line, ln.kind, ln.how) for e in graph.edges for ln in e.lines}
+    return {
+        (e.importer, e.imported, ln.line, ln.kind, ln.how) for e in graph.edges for ln in e.lines
+    }
 
 
 @pytest.fixture
@@ -188,7 +190,8 @@ def test_line_endings_tabs_and_nesting(tmp_path: Path, newline: str) -> None:
         ("pkg", "last"): "module",
     }
     edge = graph.edge("pkg", "last")
-    assert edge is not None and edge.lines[0].line == 14
+    assert edge is not None
+    assert edge.lines[0].line == 14
 
 
 def test_bom_and_coding_cookie(tmp_path: Path) -> None:
@@ -253,7 +256,8 @@ def test_resolution_and_external_depth(tmp_path: Path) -> None:
     root = package(
         tmp_path,
         {
-            "pkg/__init__.py": "import pkg.a.b\nimport os.path\nfrom xml.etree import ElementTree\n",
+            "pkg/__init__.py": "import pkg.a.b\nimport os.path\n"
+            "from xml.etree import ElementTree\n",
             "pkg/a/__init__.py": "from .. import c\nfrom ..c import NAME\nfrom . import b\n",
             "pkg/a/b.py": "import_module('.c', package='pkg')\n"
             "importlib.import_module('.b', __name__)\n",

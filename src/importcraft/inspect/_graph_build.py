@@ -8,6 +8,7 @@ kind of place each statement is in, and how names resolve, are decided here and 
 from __future__ import annotations
 
 import ast
+import importlib.machinery
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 _RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+_EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
 
 
 def import_graph(
@@ -61,6 +63,8 @@ def import_graph(
     read: dict[str, tuple[list[Statement], list[tuple[int, str]]]] = {}
     if strict_parse:
         for file, _ in modules.values():
+            if not file.endswith(".py"):
+                continue
             try:
                 read[file] = (_read(file), [])
             except SyntaxError as exc:
@@ -73,12 +77,13 @@ def import_graph(
         from ._graph_cache import read_statements
 
         for where, found_here in per_root:
-            read.update(read_statements(where, [f for f, _ in found_here.values()], cache=cache))
+            sources = [f for f, _ in found_here.values() if f.endswith(".py")]
+            read.update(read_statements(where, sources, cache=cache))
     found: dict[tuple[str, str], list[ImportLine]] = {}
     problems: list[ParseProblem] = []
     leaves: dict[str, str] = {}  # name -> its node, for this build
     for module, (file, is_package) in sorted(modules.items()):
-        statements, troubles = read[file]
+        statements, troubles = read.get(file, _NOTHING)
         if troubles:
             problems.extend(ParseProblem(file, line, message) for line, message in troubles)
         for target, line in _resolve(
@@ -95,6 +100,9 @@ def import_graph(
     edges = [Edge(a, b, lines) for (a, b), lines in found.items()]
     files = {name: file for name, (file, _) in modules.items()}
     return ImportGraph(edges, internal=internal, files=files, packages=names, problems=problems)
+
+
+_NOTHING: tuple[list[Statement], list[tuple[int, str]]] = ([], [])  # a compiled module
 
 
 # -- finding the packages and their modules
@@ -177,6 +185,11 @@ def _walk(directory: str, package: str, modules: dict[str, tuple[str, bool]]) ->
                 modules[f"{package}.{stem}"] = (entry.path, False)
         elif name.isidentifier() and entry.is_dir():
             subdirs.append(entry)
+        elif name.endswith(_EXTENSION_SUFFIXES):
+            # A compiled extension module: a module (a leaf: nothing is read of it).
+            stem = name.partition(".")[0]
+            if stem.isidentifier() and entry.is_file():
+                modules.setdefault(f"{package}.{stem}", (entry.path, False))
     for entry in subdirs:
         _walk(entry.path, f"{package}.{entry.name}", modules)
 

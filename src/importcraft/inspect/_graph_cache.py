@@ -30,10 +30,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ._graph_scan import Problem, Statement
 
-    # (mtime_ns, size, when the entry was written (ns), content hash, statements, problems)
-    Entry = tuple[int, int, int, bytes, list[Statement], list[Problem]]
+    # (mtime_ns, size, when the entry was written (ns), content hash,
+    #  marshal.dumps((statements, problems)): unpacked only when used, copied as is on writing)
+    Entry = tuple[int, int, int, bytes, bytes]
 
-_MAGIC = "importcraft graph statements 1"
+_MAGIC = "importcraft graph statements 2"
 # Fewer files than this to read, or fewer bytes: one process reads them (a pool costs more).
 POOL_MIN_FILES = 64
 POOL_MIN_BYTES = 2_000_000
@@ -167,16 +168,20 @@ def read_statements(
             and entry[0] < entry[2] - RACY_NS
         ):
             entries[file] = entry
-            result[file] = (entry[4], entry[5])
+            result[file] = marshal.loads(entry[4])
         else:
             to_read.append((file, stat.st_size))
     for file, mtime_ns, size, digest, statements, problems in _read_many(to_read):
         entry = old.get(file)
         if entry is not None and entry[3] == digest and entry[1] == size:
-            statements, problems = entry[4], entry[5]  # the same bytes: the same statements
-        changed = True
+            blob = entry[4]  # the same bytes: the same statements
+            # Written again only if the entry's stat can now vouch for it (out of the window).
+            changed = changed or entry[0] != mtime_ns or mtime_ns < now - RACY_NS
+        else:
+            blob = marshal.dumps((statements, problems))
+            changed = True
         if size >= 0:
-            entries[file] = (mtime_ns, size, now, digest, statements, problems)
+            entries[file] = (mtime_ns, size, now, digest, blob)
         result[file] = (statements, problems)
     if cache and changed:
         _store(path, entries)

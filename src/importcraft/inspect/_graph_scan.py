@@ -30,9 +30,7 @@ if TYPE_CHECKING:
 _KINDS = ("module", "conditional", "guarded", "type_checking", "function")
 _RANK = {kind: rank for rank, kind in enumerate(_KINDS)}
 
-_KEYWORDS = (
-    "import|from|def|if|else|for|try|except|class|elif|with|while|async|finally|match|case"
-)
+_KEYWORDS = "import|from|def|if|else|for|try|except|class|elif|with|while|async|finally|match|case"
 # Every alternative starts with a literal character: the engine then skips ahead to the next
 # of those characters instead of trying every alternative at every position.
 _TOKENS_TEXT = (
@@ -55,7 +53,9 @@ _TOKENS_DYNAMIC = re.compile(_TOKENS_TEXT + _DYNAMIC_TEXT, re.S)
 _NAME = r"[^\W\d]\w*"
 _DOTTED = rf"{_NAME}(?:[ \t]*\.[ \t]*{_NAME})*"
 _ALIAS = rf"({_DOTTED})(?:\s+as\s+{_NAME})?"
-_IMPORT = re.compile(rf"import\s+({_DOTTED}(?:\s+as\s+{_NAME})?(?:\s*,\s*{_DOTTED}(?:\s+as\s+{_NAME})?)*)\s*$")
+_IMPORT = re.compile(
+    rf"import\s+({_DOTTED}(?:\s+as\s+{_NAME})?(?:\s*,\s*{_DOTTED}(?:\s+as\s+{_NAME})?)*)\s*$"
+)
 _NAMES = rf"{_NAME}(?:\s+as\s+{_NAME})?(?:\s*,\s*{_NAME}(?:\s+as\s+{_NAME})?)*"
 _FROM = re.compile(
     rf"from((?:\s*\.)*)\s*({_DOTTED})?\s*import\s*(?:(\*)|\(\s*({_NAMES})\s*,?\s*\)|({_NAMES}))\s*$"
@@ -153,7 +153,7 @@ def scan(data: bytes) -> tuple[list[Statement], list[Problem]]:
                 if not (before.isalnum() or before == "_"):
                     _dynamic(text, match, line_of(match.start()), stack, pending)
             continue
-        if group == _G_KEYWORD or group == _G_INDENT:
+        if group in (_G_KEYWORD, _G_INDENT):
             keyword = match.group(_G_KEYWORD)
             spaces = match.group(_G_INDENT)
             indent = len(spaces)
