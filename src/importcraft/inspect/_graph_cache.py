@@ -43,10 +43,8 @@ _warned_write = False
 
 def cache_file(root: str) -> str:
     """The cache file of the package tree at ``root``."""
-    import hashlib
-
     key = f"{os.path.abspath(root)}\0{sys.version_info[0]}.{sys.version_info[1]}"
-    digest = hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    digest = source_hash(key.encode("utf-8", "surrogatepass")).hex()
     return os.path.join(cache_directory(), "graph", f"{digest}.statements")
 
 
