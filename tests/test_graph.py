@@ -46,6 +46,14 @@ def write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The statement cache of these tests: a fresh directory, not the user's."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("IMPORTCRAFT_CACHE_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture
 def app(tmp_path: Path) -> Path:
     return write(tmp_path, APP)
@@ -107,7 +115,7 @@ def test_without_external_names(app: Path) -> None:
 
 def test_a_file_that_does_not_parse_is_reported_and_skipped(app: Path) -> None:
     (app / "app" / "cli.py").write_text("from . import core\ndef broken(:\n")
-    graph = importcraft.import_graph("app", path=[str(app)])
+    graph = importcraft.import_graph("app", path=[str(app)], strict_parse=True)
     (problem,) = graph.problems
     assert (Path(problem.file).name, problem.line) == ("cli.py", 2)
     assert "app.cli" in graph.internal

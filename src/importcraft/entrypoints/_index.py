@@ -60,6 +60,8 @@ import os
 import sys
 import time
 
+from ..core._cachedir import ENV_DIRECTORY, cache_directory  # re-exported
+
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -126,7 +128,6 @@ else:
         location = _tuplegetter(5, "The .dist-info / .egg-info it was read from.")
 
 
-ENV_DIRECTORY = "IMPORTCRAFT_CACHE_DIR"
 FILE_NAME = "entry-points.index"
 # The header: what the file is, and the layout version of what follows (marshal format 4),
 # then the payload's length (8 bytes) and CRC-32 (4 bytes), then the payload.
@@ -168,18 +169,6 @@ _counters = {
     "writes": 0,  # index files written
     "write_errors": 0,
 }
-
-
-def cache_directory() -> str:
-    """Where the index lives: ``IMPORTCRAFT_CACHE_DIR``, else ``$XDG_CACHE_HOME/importcraft``,
-    else ``~/.cache/importcraft`` (read at every call)."""
-    directory = os.environ.get(ENV_DIRECTORY)
-    if directory:
-        return os.path.abspath(directory)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):  # the XDG spec: a relative value is ignored
-        return os.path.join(xdg, "importcraft")
-    return os.path.join(os.path.expanduser("~"), ".cache", "importcraft")
 
 
 def cache_file() -> str:

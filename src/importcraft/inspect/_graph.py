@@ -48,7 +48,8 @@ class Edge:
     def __init__(self, importer: str, imported: str, lines: Iterable[ImportLine]) -> None:
         self.importer = importer
         self.imported = imported
-        self.lines = tuple(sorted(lines, key=lambda ln: (ln.line, _RANK[ln.kind])))
+        lines = tuple(lines)
+        self.lines = lines if len(lines) < 2 else tuple(sorted(lines, key=_line_order))
 
     @property
     def kind(self) -> str:
@@ -77,6 +78,10 @@ class Edge:
 
     def __repr__(self) -> str:
         return f"<Edge {self.importer} -> {self.imported} ({self.kind}, {len(self.lines)} line(s))>"
+
+
+def _line_order(line: ImportLine) -> tuple[int, int]:
+    return line.line, _RANK[line.kind]
 
 
 class ParseProblem(NamedTuple):

@@ -8,6 +8,7 @@ kind of place each statement is in, and how names resolve, are decided here and 
 from __future__ import annotations
 
 import ast
+import importlib.machinery
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 _RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 _IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError"})
+_EXTENSION_SUFFIXES = tuple(importlib.machinery.EXTENSION_SUFFIXES)
 
 
 def import_graph(
@@ -27,6 +29,8 @@ def import_graph(
     path: Sequence[str] | None = None,
     include_external: bool = True,
     cache: bool = True,
+    strict_parse: bool = False,
+    external_depth: int | None = 1,
 ) -> ImportGraph:
     """The import graph of ``packages`` (top-level names looked up on ``path``, default
     ``sys.path``, or directories), read from their sources without importing anything::
@@ -34,32 +38,71 @@ def import_graph(
         graph = importcraft.import_graph("myapp")
         graph.chain("myapp.cli", "myapp.db")     # ['myapp.cli', 'myapp.core', 'myapp.db']
         graph.imports_of("myapp.core")           # {'myapp.db', 'json', ...}
+
+    Only the import statements are found and parsed (every core reads; what was read is kept
+    in a per-file cache, ``cache=False`` to bypass it); a statement that does not parse is
+    reported in ``graph.problems`` and skipped. ``strict_parse=True`` parses every file whole
+    instead (no cache): a full syntax check, every file that does not parse reported.
+    External modules are named by their first ``external_depth`` parts (1: ``os.path`` is
+    ``os``; None: the whole name).
     """
-    del cache  # the per-file cache belongs to the scanning builder
+    if external_depth is not None and external_depth < 1:
+        raise ValueError(
+            f"import_graph(): external_depth={external_depth!r}: give 1 or more (the parts of "
+            "an external name kept), or None for whole names"
+        )
     roots = _locate_all(packages, path)
-    modules = _modules(roots)
-    internal = set(modules)
     names = tuple(name for name, _ in roots)
+    modules: dict[str, tuple[str, bool]] = {}
+    per_root: list[tuple[str, dict[str, tuple[str, bool]]]] = []
+    for root in roots:
+        found_here = _modules([root])
+        per_root.append((root[1], found_here))
+        modules.update(found_here)
+    internal = set(modules)
+    read: dict[str, tuple[list[Statement], list[tuple[int, str]]]] = {}
+    if strict_parse:
+        for file, _ in modules.values():
+            if not file.endswith(".py"):
+                continue
+            try:
+                read[file] = (_read(file), [])
+            except SyntaxError as exc:
+                read[file] = ([], [(exc.lineno or 0, exc.msg)])
+            except RecursionError:
+                read[file] = ([], [(0, "too deeply nested for ast to walk (RecursionError)")])
+            except (OSError, UnicodeDecodeError, ValueError) as exc:
+                read[file] = ([], [(0, f"{type(exc).__name__}: {exc}")])
+    else:
+        from ._graph_cache import read_statements
+
+        for where, found_here in per_root:
+            sources = [f for f, _ in found_here.values() if f.endswith(".py")]
+            read.update(read_statements(where, sources, cache=cache))
     found: dict[tuple[str, str], list[ImportLine]] = {}
     problems: list[ParseProblem] = []
+    leaves: dict[str, str] = {}  # name -> its node, for this build
     for module, (file, is_package) in sorted(modules.items()):
-        try:
-            statements = _read(file)
-        except SyntaxError as exc:
-            problems.append(ParseProblem(file, exc.lineno or 0, exc.msg))
-            continue
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            problems.append(ParseProblem(file, 0, f"{type(exc).__name__}: {exc}"))
-            continue
-        for target, line in _resolve(module, is_package, statements, file, internal, names):
-            if target == module:
+        statements, troubles = read.get(file, _NOTHING)
+        if troubles:
+            problems.extend(ParseProblem(file, line, message) for line, message in troubles)
+        for target, line in _resolve(
+            module, is_package, statements, file, internal, names, external_depth, leaves
+        ):
+            if target == module or (not include_external and target not in internal):
                 continue
-            if target not in internal and not include_external:
-                continue
-            found.setdefault((module, target), []).append(line)
+            key = (module, target)
+            known = found.get(key)
+            if known is None:
+                found[key] = [line]
+            else:
+                known.append(line)
     edges = [Edge(a, b, lines) for (a, b), lines in found.items()]
     files = {name: file for name, (file, _) in modules.items()}
     return ImportGraph(edges, internal=internal, files=files, packages=names, problems=problems)
+
+
+_NOTHING: tuple[list[Statement], list[tuple[int, str]]] = ([], [])  # a compiled module
 
 
 # -- finding the packages and their modules
@@ -116,41 +159,49 @@ def _modules(roots: list[tuple[str, str]]) -> dict[str, tuple[str, bool]]:
         if os.path.isfile(where):
             modules[name] = (where, False)
             continue
-        for directory, subdirs, files in os.walk(where):
-            relative = os.path.relpath(directory, where)
-            parts = [] if relative == os.curdir else relative.split(os.sep)
-            if not all(part.isidentifier() for part in parts):
-                subdirs[:] = []
-                continue
-            subdirs[:] = sorted(d for d in subdirs if d.isidentifier())
-            package = ".".join([name, *parts])
-            for file in sorted(files):
-                stem, ext = os.path.splitext(file)
-                if ext != ".py" or not stem.isidentifier():
-                    continue
-                full = os.path.join(directory, file)
-                if stem == "__init__":
-                    modules[package] = (full, True)
-                else:
-                    modules[f"{package}.{stem}"] = (full, False)
+        _walk(where, name, modules)
     return modules
+
+
+def _walk(directory: str, package: str, modules: dict[str, tuple[str, bool]]) -> None:
+    """The modules of ``directory`` (the package ``package``) and of its subdirectories whose
+    names are identifiers (packages, with or without ``__init__.py``), depth first."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return
+    subdirs = []
+    for entry in entries:
+        name = entry.name
+        if name.endswith(".py"):
+            stem = name[:-3]
+            # A stem that is no identifier (django's 0001_initial) is still a module:
+            # importlib.import_module() imports it, and grimp lists it.
+            if not stem or "." in stem or not entry.is_file():
+                continue
+            if stem == "__init__":
+                modules[package] = (entry.path, True)
+            else:
+                modules[f"{package}.{stem}"] = (entry.path, False)
+        elif name.isidentifier() and entry.is_dir():
+            subdirs.append(entry)
+        elif name.endswith(_EXTENSION_SUFFIXES):
+            # A compiled extension module: a module (a leaf: nothing is read of it).
+            stem = name.partition(".")[0]
+            if stem.isidentifier() and entry.is_file():
+                modules.setdefault(f"{package}.{stem}", (entry.path, False))
+    for entry in subdirs:
+        _walk(entry.path, f"{package}.{entry.name}", modules)
 
 
 # -- reading one file
 
 
-class _Statement:
-    __slots__ = ("how", "kind", "level", "line", "module", "names", "text")
-
-    def __init__(
-        self, how: str, module: str, names: tuple[str, ...], level: int, line: int, kind: str,
-        text: str,
-    ) -> None:  # fmt: skip
-        self.how, self.module, self.names, self.level = how, module, names, level
-        self.line, self.kind, self.text = line, kind, text
+# (how, module, names, level, line, kind, text): what both readers give, and the cache keeps.
+Statement = tuple[str, str, tuple[str, ...], int, int, str, str]
 
 
-def _read(file: str) -> list[_Statement]:
+def _read(file: str) -> list[Statement]:
     with open(file, "rb") as stream:
         source = stream.read()
     tree = ast.parse(source, filename=file)  # decodes by the coding cookie or BOM, as Python does
@@ -166,7 +217,7 @@ class _Collector(ast.NodeVisitor):
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
         self.kind = "module"
-        self.found: list[_Statement] = []
+        self.found: list[Statement] = []
 
     def _text(self, node: ast.AST) -> str:
         line = getattr(node, "lineno", 0)
@@ -183,16 +234,14 @@ class _Collector(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             self.found.append(
-                _Statement("import", alias.name, (), 0, node.lineno, self.kind, self._text(node))
+                ("import", alias.name, (), 0, node.lineno, self.kind, self._text(node))
             )
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         names = tuple(alias.name for alias in node.names)
         self.found.append(
-            _Statement(
-                "from", node.module or "", names, node.level, node.lineno, self.kind,
-                self._text(node),
-            )
+            ("from", node.module or "", names, node.level, node.lineno, self.kind,
+             self._text(node))
         )  # fmt: skip
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -231,7 +280,7 @@ class _Collector(ast.NodeVisitor):
         if dynamic is not None:
             module, level = dynamic
             self.found.append(
-                _Statement("dynamic", module, (), level, node.lineno, self.kind, self._text(node))
+                ("dynamic", module, (), level, node.lineno, self.kind, self._text(node))
             )
 
 
@@ -269,7 +318,25 @@ def _dynamic_target(call: ast.Call) -> tuple[str, int] | None:
         return None
     if not all(part.isidentifier() for part in stripped.split(".")) and stripped:
         return None
-    return stripped, level
+    package = call.args[1] if len(call.args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "package":
+            package = keyword.value
+    if not level or name == "__import__":
+        return stripped, level
+    # A relative name needs its anchor: a literal package, __package__ or __name__; with
+    # anything else (a variable) the target is unknown, and no edge is made.
+    if isinstance(package, ast.Constant) and isinstance(package.value, str):
+        anchor = package.value.split(".")
+        if level - 1 >= len(anchor):
+            return None
+        anchor = anchor[: len(anchor) - (level - 1)]
+        return ".".join([*anchor, stripped] if stripped else anchor), 0
+    if isinstance(package, ast.Name) and package.id == "__package__":
+        return stripped, level
+    if isinstance(package, ast.Name) and package.id == "__name__":
+        return stripped, -level  # relative to the module's own name
+    return None
 
 
 # -- resolving names as Python would
@@ -278,39 +345,56 @@ def _dynamic_target(call: ast.Call) -> tuple[str, int] | None:
 def _resolve(
     module: str,
     is_package: bool,
-    statements: list[_Statement],
+    statements: list[Statement],
     file: str,
     internal: set[str],
     roots: tuple[str, ...],
-) -> Iterable[tuple[str, ImportLine]]:
+    external_depth: int | None = 1,
+    leaves: dict[str, str] | None = None,
+) -> list[tuple[str, ImportLine]]:
+    """(target, line) of each statement of ``module``, resolved as Python would."""
     package = module if is_package else module.rpartition(".")[0]
-    for st in statements:
-        base = st.module
-        if st.level:
+    memo: dict[str, str] = {} if leaves is None else leaves
+    make = tuple.__new__  # an ImportLine without NamedTuple's keyword handling: much cheaper
+    out: list[tuple[str, ImportLine]] = []
+    for how, name, names, level, number, kind, text in statements:
+        base = name
+        if level:
             parts = package.split(".") if package else []
-            if st.level - 1 > len(parts) - 1 or not parts:
+            if level < 0:  # import_module(".x", __name__): anchored at the module itself
+                parts, level = module.split("."), -level
+            if level - 1 > len(parts) - 1 or not parts:
                 continue  # beyond the top-level package: an error at run time, no edge
-            anchor = ".".join(parts[: len(parts) - (st.level - 1)])
-            base = f"{anchor}.{st.module}" if st.module else anchor
+            anchor = ".".join(parts[: len(parts) - (level - 1)])
+            base = f"{anchor}.{name}" if name else anchor
         if not base:
             continue
-        line = ImportLine(file, st.line, st.kind, st.names, st.text, st.how)
-        if st.how == "from":
-            submodules = [f"{base}.{n}" for n in st.names if f"{base}.{n}" in internal]
-            for sub in submodules:
-                yield sub, line
-            if len(submodules) < len(st.names) or not st.names:
-                yield _leaf(base, internal, roots), line
-        else:
-            yield _leaf(base, internal, roots), line
+        line = make(ImportLine, (file, number, kind, names, text, how))
+        if how == "from" and names:
+            every = True
+            for item in names:
+                sub = f"{base}.{item}"
+                if sub in internal:
+                    out.append((sub, line))
+                else:
+                    every = False
+            if every:
+                continue
+        leaf = memo.get(base)
+        if leaf is None:
+            leaf = memo[base] = _leaf(base, internal, roots, external_depth)
+        out.append((leaf, line))
+    return out
 
 
-def _leaf(name: str, internal: set[str], roots: tuple[str, ...]) -> str:
+def _leaf(name: str, internal: set[str], roots: tuple[str, ...], depth: int | None = 1) -> str:
     """The graph's node for ``name``: the module itself, its nearest existing ancestor when
-    it is one of ours that does not exist, or an external top-level name."""
+    it is one of ours that does not exist, or an external name cut to ``depth`` parts."""
     top = name.partition(".")[0]
     if top not in roots:
-        return top
+        if depth == 1:
+            return top
+        return name if depth is None else ".".join(name.split(".")[:depth])
     while name not in internal and "." in name:
         name = name.rpartition(".")[0]
     return name
