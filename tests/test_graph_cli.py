@@ -112,18 +112,25 @@ def test_no_external_leaves_out_the_names_outside_the_packages(
 def test_parse_problems_go_to_stderr_with_file_and_line(
     app: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write(app, BROKEN)
-    broken = app / "app" / "broken.py"
+    write(app, {**BROKEN, "app/bad_import.py": "import json\nfrom . import 3x\n"})
+    broken, bad_import = app / "app" / "broken.py", app / "app" / "bad_import.py"
+    # Only import statements are read: the one that does not parse is reported and skipped.
     status, out, err = graph(capsys, "app", "--path", str(app))
     assert status == 0  # skipped, not fatal
-    assert err.splitlines() == [f"{broken}:3: invalid syntax"]
+    message = "import statement does not parse: invalid decimal literal: 'from . import 3x'"
+    assert err.splitlines() == [f"{bad_import}:2: {message}"]
     assert "parse problems: 1 (listed on standard error" in out
     # The machine-readable outputs keep stdout clean and carry the problem too.
     status, out, err = graph(capsys, "app", "--path", str(app), "--json")
     assert status == 0
-    assert err.splitlines() == [f"{broken}:3: invalid syntax"]
-    assert json.loads(out)["problems"] == [
-        {"file": str(broken), "line": 3, "message": "invalid syntax"}
+    assert err.splitlines() == [f"{bad_import}:2: {message}"]
+    assert json.loads(out)["problems"] == [{"file": str(bad_import), "line": 2, "message": message}]
+    # --strict-parse: a full syntax check of every file, and exit status 1.
+    status, out, err = graph(capsys, "app", "--path", str(app), "--strict-parse")
+    assert status == 1
+    assert err.splitlines() == [
+        f"{bad_import}:2: invalid decimal literal",
+        f"{broken}:3: invalid syntax",
     ]
 
 
