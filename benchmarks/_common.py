@@ -104,3 +104,19 @@ def alternating_ns(
         for name, timer in timers.items():
             best[name] = min(best[name], timer.timeit(calls))
     return {name: value / calls * 1e9 for name, value in best.items()}
+
+
+def venv_python(venv: os.PathLike[str] | str) -> str:
+    """The interpreter of a benchmark's own venv."""
+    return os.path.join(venv, "bin", "python")
+
+
+def venv_site_packages(venv: os.PathLike[str] | str) -> str:
+    """Where that venv installs packages (its purelib), as its interpreter says."""
+    out = subprocess.run(
+        [venv_python(venv), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout.strip()

@@ -30,7 +30,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import interleave, median, paired_ratio, ratio_range, start
+from _common import (
+    interleave,
+    median,
+    paired_ratio,
+    ratio_range,
+    start,
+    venv_python,
+    venv_site_packages,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(
@@ -47,17 +55,11 @@ SCRATCH = BENCH / "graph-scratch"
 
 
 def python() -> str:
-    return str(VENV / "bin" / "python")
+    return venv_python(VENV)
 
 
 def site_packages() -> Path:
-    out = subprocess.run(
-        [python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return Path(out.stdout.strip())
+    return Path(venv_site_packages(VENV))
 
 
 def build_venv() -> None:

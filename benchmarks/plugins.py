@@ -33,7 +33,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from _common import interleave, median, paired_ratio, start
+from _common import interleave, median, paired_ratio, start, venv_python, venv_site_packages
 
 DISTRIBUTIONS = 500
 EVERY = 10  # one distribution in EVERY has an entry point in the measured group
@@ -72,17 +72,11 @@ def make_wheel(folder: Path, index: int) -> Path:
 
 
 def python() -> str:
-    return str(VENV / "bin" / "python")
+    return venv_python(VENV)
 
 
 def site_packages() -> Path:
-    out = subprocess.run(
-        [python(), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return Path(out.stdout.strip())
+    return Path(venv_site_packages(VENV))
 
 
 def build_venv() -> None:

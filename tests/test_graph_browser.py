@@ -5,9 +5,6 @@ nodes, and the page logs no error and fetches nothing."""
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +15,14 @@ from importcraft.inspect._graph_html import write_graph_html
 
 from .test_graph import APP, write
 
-CHROMIUM = os.environ.get("IMPORTCRAFT_CHROMIUM") or shutil.which("chromium") or ""
-CHROMEDRIVER = os.environ.get("IMPORTCRAFT_CHROMEDRIVER") or shutil.which("chromedriver") or ""
+# One Chromium per module, as the report's tests start it (that module skips without Chromium).
+from .test_report_browser import browser
 
-if not (CHROMIUM and CHROMEDRIVER):
-    pytest.skip(
-        "no Chromium here: install Debian's chromium and chromium-driver "
-        "(apt-get install -y chromium chromium-driver; .ci/run does it)",
-        allow_module_level=True,
-    )
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is in the dev extras")
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+__all__ = ["browser"]  # the fixture, used by name
 
-from .test_report_browser import FLAGS  # noqa: E402
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 # A second package beside test_graph's app, importing it, with a deferred import of it too.
 LIB = {
@@ -41,26 +31,6 @@ LIB = {
     "lib/deep/__init__.py": "",
     "lib/deep/inner.py": "from .. import tools\n",
 }
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """One Chromium for the module's tests, with a fresh profile, its console log kept."""
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(60)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture

@@ -18,3 +18,23 @@ def cache_directory() -> str:
     if xdg and os.path.isabs(xdg):  # the XDG spec: a relative value is ignored
         return os.path.join(xdg, "importcraft")
     return os.path.join(os.path.expanduser("~"), ".cache", "importcraft")
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file moved into place, making the folder
+    if needed: a reader sees the old file or the new one, never part of one. On ``OSError``
+    the temporary file is removed and the error raised for the caller to report."""
+    from time import time_ns
+
+    temporary = f"{path}.{os.getpid()}.{time_ns()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "xb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

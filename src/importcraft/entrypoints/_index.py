@@ -60,7 +60,7 @@ import os
 import sys
 import time
 
-from ..core._cachedir import ENV_DIRECTORY, cache_directory  # re-exported
+from ..core._cachedir import ENV_DIRECTORY, cache_directory, write_atomically  # re-exported
 
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
@@ -636,20 +636,12 @@ def _write_file(keys: "list[str]") -> None:
         if total > MAX_KEPT_DISTRIBUTIONS:
             break
         entries[key] = entry
-    blob = _encode(entries)
-    temporary = f"{path}.{os.getpid()}.{time.time_ns()}.tmp"
     try:
-        os.makedirs(directory, exist_ok=True)
-        _remove_orphans(directory)
-        with open(temporary, "xb") as stream:
-            stream.write(blob)
-        os.replace(temporary, path)
+        if os.path.isdir(directory):
+            _remove_orphans(directory)
+        write_atomically(path, _encode(entries))
     except OSError as error:
         _counters["write_errors"] += 1
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
         if not _warned_write:
             _warned_write = True
             from ..core._errors import ImportcraftWarning

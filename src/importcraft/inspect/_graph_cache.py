@@ -22,7 +22,7 @@ import os
 import sys
 import time
 
-from ..core._cachedir import cache_directory
+from ..core._cachedir import cache_directory, write_atomically
 from ..rewrite._cache import RACY_NS, source_hash
 from ._graph_scan import scan
 
@@ -65,18 +65,9 @@ def _load(path: str) -> dict[str, Entry]:
 
 def _store(path: str, entries: dict[str, Entry]) -> None:
     global _warned_write
-    folder = os.path.dirname(path)
-    temporary = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(folder, exist_ok=True)
-        with open(temporary, "wb") as stream:
-            stream.write(marshal.dumps((_MAGIC, entries)))
-        os.replace(temporary, path)
+        write_atomically(path, marshal.dumps((_MAGIC, entries)))
     except OSError as error:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
         if not _warned_write:
             _warned_write = True
             import warnings
