@@ -337,3 +337,21 @@ def test_every_core_reads_a_big_tree(tmp_path: Path, monkeypatch: pytest.MonkeyP
     pooled = importcraft.import_graph("pkg", path=[str(root)], cache=False)
     assert lines(pooled) == lines(serial)
     assert len(serial.edges) > 40 * 20
+
+
+def test_the_pool_survives_a_reloaded_concurrent_futures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A test harness (isolated(), a reload) may leave concurrent.futures' cached attribute
+    # naming a module sys.modules no longer holds; the pool must use the current one.
+    import concurrent.futures
+
+    concurrent.futures.ProcessPoolExecutor
+    monkeypatch.delitem(sys.modules, "concurrent.futures.process")
+    files: dict[str, str | bytes] = {"pkg/__init__.py": ""}
+    files.update({f"pkg/m{i}.py": f"from . import m{(i + 1) % 8}\n" for i in range(8)})
+    root = package(tmp_path, files)
+    monkeypatch.setattr(_graph_cache, "POOL_MIN_FILES", 2)
+    monkeypatch.setattr(_graph_cache, "POOL_MIN_BYTES", 0)
+    pooled = importcraft.import_graph("pkg", path=[str(root)], cache=False)
+    assert len(pooled.edges) == 8

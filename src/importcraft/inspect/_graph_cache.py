@@ -113,7 +113,9 @@ def _read_many(
         return _read_chunk([file for file, _ in files])
     import multiprocessing
     import threading
-    from concurrent.futures import ProcessPoolExecutor
+    # The module as sys.modules has it now (not concurrent.futures' cached attribute, which
+    # outlives a reload of the module): the pool pickles its own classes by that name.
+    from concurrent.futures.process import ProcessPoolExecutor
 
     # fork starts a worker in a millisecond; with other threads running it is unsafe.
     methods = multiprocessing.get_all_start_methods()

@@ -77,6 +77,7 @@ _OWN_STDLIB = (
     "atexit",
     "collections.abc",
     "concurrent.futures",
+    "concurrent.futures.process",
     "dataclasses",
     "difflib",
     "functools",
