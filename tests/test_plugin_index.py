@@ -208,6 +208,44 @@ def test_install_upgrade_and_uninstall_are_seen_at_the_next_call(venv: Venv) -> 
     assert found(GROUP, path) == reference(GROUP, path) == before
 
 
+def _uv() -> str:
+    """The uv of the dev extras (beside this interpreter), else one on PATH."""
+    beside = Path(sys.executable).parent / "uv"
+    found_uv = str(beside) if beside.exists() else shutil.which("uv")
+    if found_uv is None:
+        pytest.fail("uv is in the dev extras (pip install -e '.[dev]'); it is not installed")
+    return found_uv
+
+
+def test_installs_by_uv_pip_are_seen_too(venv: Venv, tmp_path: Path) -> None:
+    # uv links files out of its own cache (old mtimes, other inodes) and writes its own RECORD.
+    env = {**os.environ, "UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_NO_PROGRESS": "1"}
+
+    def uv(*args: str) -> None:
+        command = [_uv(), "pip", *args, "--python", venv.python]
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+
+    path = [venv.site]
+    before = found(GROUP, path)
+    uv(
+        "install",
+        "--offline",
+        "--no-deps",
+        str(make_wheel(venv.wheels, "viauv", "1.0", {GROUP: {"uv1": "viauv:one"}})),
+    )
+    assert found(GROUP, path) == reference(GROUP, path)
+    assert ("uv1", "1.0") in [(r[1], r[4]) for r in found(GROUP, path)]
+    upgraded = make_wheel(venv.wheels, "viauv", "2.0", {GROUP: {"uv2": "viauv:two"}})
+    uv("install", "--offline", "--no-deps", str(upgraded))
+    after_upgrade = found(GROUP, path)
+    assert after_upgrade == reference(GROUP, path)
+    assert ("uv2", "2.0") in [(r[1], r[4]) for r in after_upgrade]
+    assert "uv1" not in [r[1] for r in after_upgrade]
+    uv("uninstall", "viauv")
+    assert found(GROUP, path) == reference(GROUP, path) == before
+
+
 def test_a_change_is_seen_by_a_process_that_reads_a_clean_index(venv: Venv) -> None:
     """The index file written before a change never answers after it."""
     path = [venv.site]
