@@ -113,6 +113,7 @@ def _read_many(
         return _read_chunk([file for file, _ in files])
     import multiprocessing
     import threading
+
     # The module as sys.modules has it now (not concurrent.futures' cached attribute, which
     # outlives a reload of the module): the pool pickles its own classes by that name.
     from concurrent.futures.process import ProcessPoolExecutor
