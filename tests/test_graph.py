@@ -124,3 +124,30 @@ def test_a_file_that_does_not_parse_is_reported_and_skipped(app: Path) -> None:
 def test_an_unknown_package_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ModuleNotFoundError, match=r"no package 'nothere'.*pass its directory"):
         importcraft.import_graph("nothere", path=[str(tmp_path)])
+
+
+def test_what_is_no_package_is_refused_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"'.*/nowhere' is no directory"):
+        importcraft.import_graph(str(tmp_path / "nowhere"))
+    with pytest.raises(ValueError, match=r"'my-app' is neither a top-level package name"):
+        importcraft.import_graph("my-app", path=[str(tmp_path)])
+
+
+def test_an_unwritable_cache_warns_once_and_the_graph_is_still_right(
+    app: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importcraft.inspect import _graph_cache
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("IMPORTCRAFT_CACHE_DIR", str(blocker / "cache"))  # below a file
+    monkeypatch.setattr(_graph_cache, "_warned_write", False)
+    with pytest.warns(importcraft.ImportcraftWarning, match="cannot write the statement cache"):
+        graph = importcraft.import_graph("app", path=[str(app)])
+    assert graph.edge("app.core", "app.sub.win") is not None
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = importcraft.import_graph("app", path=[str(app)])  # warned once per process
+    assert len(again.edges) == len(graph.edges)

@@ -204,3 +204,14 @@ def test_collapsed_keeps_files_and_internal_groups(app: Path) -> None:
     assert cut.edge("app.sub", "app.sub") is None
     with pytest.raises(ValueError, match="depth must be 1 or more"):
         graph.collapsed(0)
+
+
+def test_a_bad_directory_or_an_unwritable_page_is_an_error(
+    app: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = graph(capsys, str(tmp_path / "nowhere" / "pkg"))
+    assert status == 2
+    assert "is no directory" in err
+    status, _, err = graph(capsys, "app", "--path", str(app), "--html", str(tmp_path))
+    assert status == 1
+    assert f"cannot write {str(tmp_path)!r}" in err

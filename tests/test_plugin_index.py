@@ -499,3 +499,18 @@ def test_the_first_distribution_of_a_normalised_name_wins(tmp_path: Path) -> Non
     path = [str(tmp_path / "one"), str(tmp_path / "two")]
     assert found(GROUP, path) == reference(GROUP, path)
     assert [(r[1], r[4]) for r in found(GROUP, path)] == [("Foo.Bar", "1.0"), ("other", "1.0")]
+
+
+def test_a_record_behaves_as_a_named_tuple() -> None:
+    import pickle
+
+    record = ix.EntryPointRecord("g", "n", "m:a", "dist", "1.0", "/x/dist-1.0.dist-info")
+    assert (record.group, record.name, record.value) == ("g", "n", "m:a")
+    assert record._asdict()["version"] == "1.0"
+    assert record._replace(version="2.0").version == "2.0"
+    assert pickle.loads(pickle.dumps(record)) == record
+    assert repr(record).startswith("EntryPointRecord(group='g', name='n'")
+    with pytest.raises(ValueError, match="no fields"):
+        record._replace(colour="red")
+    with pytest.raises(TypeError, match="takes 6 fields, got 2"):
+        ix.EntryPointRecord._make(("g", "n"))
