@@ -30,6 +30,18 @@ def _restore_import_state() -> Iterator[None]:
 
 
 @pytest.fixture
+def private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """importcraft's cache directory (the entry-point index, the graph's statements) in a
+    temporary folder, for this test and the commands it runs, not the user's."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    monkeypatch.delenv("IMPORTCRAFT_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
+    return folder / "importcraft"
+
+
+@pytest.fixture
 def tree(tmp_path: Path):  # type: ignore[no-untyped-def]
     """Write files from a {relative path: text} mapping under a fresh directory; return it."""
 

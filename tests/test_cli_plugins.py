@@ -7,7 +7,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .plugin_dists import GROUP, NAMES, Installed, installed
+
+# The entry-point index and the graph cache go to a temporary folder, not the user's.
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 __all__ = ["installed"]  # the fixture, used by name
 

@@ -16,6 +16,9 @@ from importcraft.cli._main import main
 
 from .test_cli import importcraft_run
 
+# The entry-point index and the graph cache go to a temporary folder, not the user's.
+pytestmark = pytest.mark.usefixtures("private_cache")
+
 # app.high -> app.mid -> app.low, as designed; app.low.x reaches app.high through app.util.
 APP = {
     "app/__init__.py": "",

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# The entry-point index and the graph cache go to a temporary folder, not the user's.
+pytestmark = pytest.mark.usefixtures("private_cache")
+
 pytest.importorskip("importlinter")  # a dev dependency (pyproject.toml [dev])
 
 SHOP = {

@@ -24,6 +24,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
+# The entry-point index and the graph cache go to a temporary folder, not the user's.
+pytestmark = pytest.mark.usefixtures("private_cache")
+
 # A second package beside test_graph's app, importing it, with a deferred import of it too.
 LIB = {
     "lib/__init__.py": "from app import core\n",

@@ -15,6 +15,9 @@ from importcraft.cli._main import main
 
 from .test_graph import APP, write
 
+# The entry-point index and the graph cache go to a temporary folder, not the user's.
+pytestmark = pytest.mark.usefixtures("private_cache")
+
 BROKEN = {
     "app/broken.py": "import json\n\ndef f(:\n    pass\n",
 }

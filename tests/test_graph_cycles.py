@@ -17,6 +17,9 @@ from importcraft.inspect._graph import IMPORT_TIME, ImportGraph
 
 from .test_graph import write
 
+# The entry-point index and the graph cache go to a temporary folder, not the user's.
+pytestmark = pytest.mark.usefixtures("private_cache")
+
 
 def graph_of(root: Path, files: dict[str, str], package: str) -> ImportGraph:
     write(root, files)

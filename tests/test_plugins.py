@@ -16,6 +16,9 @@ from importcraft.entrypoints._manager import PluginFailure
 from .conftest import run_python
 from .plugin_dists import GROUP, NAMES, Installed, installed
 
+# The entry-point index and the graph cache go to a temporary folder, not the user's.
+pytestmark = pytest.mark.usefixtures("private_cache")
+
 __all__ = ["installed"]  # the fixture, used by name
 
 
