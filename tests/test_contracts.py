@@ -321,6 +321,14 @@ def test_runtime_trace_adds_the_imports_seen_at_run_time(
     assert [line["how"] for line in link["lines"]] == ["runtime"]
 
 
+def test_a_malformed_trace_is_a_configuration_error(tmp_path: Path, cli: dict[str, Any]) -> None:
+    root = project(tmp_path, forbidden("red alone", '["app.red"]', '["app.high"]'), {})
+    (root / "trace.json").write_text('{"modules": ["app", {"name": "x", "imported_at": "x:3"}]}')
+    status, _, err = check(root, "--runtime", "trace.json", **cli)
+    assert status == 2
+    assert "not an importcraft trace (modules[0] is not a module record)" in err
+
+
 def test_json_output(tmp_path: Path, cli: dict[str, Any]) -> None:
     contracts = layers("tiers", "app.high", "app.mid", "app.low") + layers(
         "two", "app.high", "app.mid"

@@ -355,3 +355,77 @@ def test_the_pool_survives_a_reloaded_concurrent_futures(
     monkeypatch.setattr(_graph_cache, "POOL_MIN_BYTES", 0)
     pooled = importcraft.import_graph("pkg", path=[str(root)], cache=False)
     assert len(pooled.edges) == 8
+
+
+def test_a_call_in_a_one_line_block_is_in_that_block(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "pk/__init__.py": "",
+        "pk/a.py": "import importlib\n"
+        "def load(): return importlib.import_module('pk.b')\n"
+        "if FLAG: importlib.import_module('pk.c')\n"
+        "def make(x=importlib.import_module('pk.d')): pass\n",
+        "pk/b.py": "import pk.a\n",
+        "pk/c.py": "",
+        "pk/d.py": "",
+    }
+    root = package(tmp_path, files)
+    fast = importcraft.import_graph("pk", path=[str(root)], cache=False)
+    kinds = {e.imported: e.kind for e in fast.edges if e.importer == "pk.a"}
+    # the call in the one-line def runs when load() is called; a default value runs at def time
+    assert kinds == {"importlib": "module", "pk.b": "function", "pk.c": "conditional",
+                     "pk.d": "module"}  # fmt: skip
+    assert fast.cycles() == []
+    strict = importcraft.import_graph("pk", path=[str(root)], strict_parse=True)
+    assert lines(fast) == lines(strict)
+
+
+def test_a_symbolic_link_loop_is_read_once(tmp_path: Path) -> None:
+    root = package(tmp_path, {"pkg/__init__.py": "", "pkg/mod.py": "from . import other\n",
+                              "pkg/other.py": ""})  # fmt: skip
+    (root / "pkg" / "again").symlink_to(root / "pkg", target_is_directory=True)
+    (root / "pkg" / "dangling").symlink_to(root / "nowhere", target_is_directory=True)
+    graph = importcraft.import_graph("pkg", path=[str(root)], cache=False)
+    assert graph.internal == {"pkg", "pkg.mod", "pkg.other"}
+
+
+def test_workers_that_cannot_start_leave_the_reading_to_this_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    files: dict[str, str | bytes] = {"pkg/__init__.py": ""}
+    files.update({f"pkg/m{i}.py": f"from . import m{(i + 1) % 8}\n" for i in range(8)})
+    root = package(tmp_path, files)
+    monkeypatch.setattr(_graph_cache, "POOL_MIN_FILES", 2)
+    monkeypatch.setattr(_graph_cache, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(_graph_cache, "_warned", set())
+
+    def no_semaphores(method: str | None = None) -> object:
+        raise OSError(38, "Function not implemented")  # as where /dev/shm is missing
+
+    monkeypatch.setattr(multiprocessing, "get_context", no_semaphores)
+    with pytest.warns(importcraft.ImportcraftWarning, match="could not read the files in worker"):
+        graph = importcraft.import_graph("pkg", path=[str(root)], cache=False)
+    assert len(graph.edges) == 8
+
+
+def test_continuation_lines_are_no_statements_and_close_no_block(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "ct/__init__.py": "",
+        "ct/m.py": (
+            "from ct.sub \\\n    import name\n"  # `import name` continues the line above
+            "if TYPE_CHECKING:\n    X = [\n1, 2]\n    import ct.a1\n"  # a list item at column 0
+            "def f(\nx=1,\n):\n    import ct.a2\n"  # parameters at column 0
+            "def g():\n    y = 1 if z else \\\n2\n    import ct.a3\n"  # a backslash onto column 0
+            "import ct.a4\n"
+        ),
+        "ct/sub.py": "",
+        **{f"ct/a{i}.py": "" for i in range(1, 5)},
+    }
+    root = package(tmp_path, files)
+    fast = importcraft.import_graph("ct", path=[str(root)], cache=False)
+    kinds = {e.imported: e.kind for e in fast.edges if e.importer == "ct.m"}
+    assert kinds == {"ct.sub": "module", "ct.a1": "type_checking", "ct.a2": "function",
+                     "ct.a3": "function", "ct.a4": "module"}  # fmt: skip
+    strict = importcraft.import_graph("ct", path=[str(root)], strict_parse=True)
+    assert lines(fast) == lines(strict)

@@ -390,3 +390,15 @@ def test_the_manager_itself_imports_no_metadata_machinery() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['difflib']"  # only for the KeyError's close matches
+
+
+def test_a_plugin_that_exits_at_import_is_broken_not_the_end_of_the_program() -> None:
+    with (
+        importcraft.virtual({"exiting_plugin": "import sys\nsys.exit(3)\n"}),
+        importcraft.add_plugin("icplug.exits", "bye", "exiting_plugin:Thing"),
+    ):
+        found = importcraft.plugins("icplug.exits", on_error=lambda failure: None)
+        assert found.load_all() == {}
+        (failure,) = found.errors
+        assert isinstance(failure.exception, SystemExit)
+        assert failure.reason == "loading exiting_plugin:Thing raised SystemExit: 3"

@@ -478,7 +478,8 @@ class Plugins:
 
         ``method`` is the name of a method (``plugin.method(*args, **kwargs)``) or a function
         (``method(plugin, *args, **kwargs)``). A plugin that raises, or that failed to load,
-        goes into the result's ``errors`` and does not stop the others.
+        goes into the result's ``errors`` and does not stop the others (with ``strict=True`` a
+        plugin that fails to load raises :class:`PluginError`, as everywhere).
         """
         result = CallResult()
         for entry in list(self._entries.values()):
@@ -550,7 +551,7 @@ class Plugins:
         """Import, check and instantiate one plugin: (value, None) or (None, failure)."""
         try:
             obj = entry.target if entry.target is not _MISSING else _load_value(entry.value)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a module calling sys.exit() is broken too
             return None, PluginFailure(entry, IMPORT, exc, _one_line(f"loading {entry.value}", exc))
         interface: Any = self.interface
         # A plain class is checked before instantiating (a wrong class is not even called);
@@ -566,7 +567,7 @@ class Plugins:
                 return None, PluginFailure(entry, INSTANTIATE, error, str(error))
             try:
                 obj = obj(*self.args, **self.kwargs)
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 reason = _one_line(f"instantiating {_describe_object(obj)}", exc)
                 return None, PluginFailure(entry, INSTANTIATE, exc, reason)
         if late:

@@ -344,7 +344,13 @@ def add_runtime_edges(graph: ImportGraph, trace: dict[str, Any] | str) -> Import
             "`importcraft trace --json FILE`"
         )
     added: dict[tuple[str, str], list[ImportLine]] = {}
-    for record in modules:
+    for index, record in enumerate(modules):
+        at = record.get("imported_at") if isinstance(record, dict) else None
+        if not isinstance(record, dict) or not isinstance(at, (dict, type(None))):
+            raise ContractError(
+                f"{source}: not an importcraft trace (modules[{index}] is not a module record); "
+                "write one with `importcraft trace --json FILE`"
+            )
         parent, name = record.get("parent"), record.get("name")
         if not isinstance(parent, str) or not isinstance(name, str):
             continue
@@ -353,7 +359,7 @@ def add_runtime_edges(graph: ImportGraph, trace: dict[str, Any] | str) -> Import
         target = _leaf(name, graph)
         if target == parent:
             continue
-        at = record.get("imported_at") or {}
+        at = at or {}
         file = at.get("file") or graph.files.get(parent, "")
         line = ImportLine(
             file,

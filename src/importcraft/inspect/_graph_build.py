@@ -163,10 +163,22 @@ def _modules(roots: list[tuple[str, str]]) -> dict[str, tuple[str, bool]]:
     return modules
 
 
-def _walk(directory: str, package: str, modules: dict[str, tuple[str, bool]]) -> None:
+def _walk(
+    directory: str,
+    package: str,
+    modules: dict[str, tuple[str, bool]],
+    seen: set[tuple[int, int]] | None = None,
+) -> None:
     """The modules of ``directory`` (the package ``package``) and of its subdirectories whose
-    names are identifiers (packages, with or without ``__init__.py``), depth first."""
+    names are identifiers (packages, with or without ``__init__.py``), depth first. A
+    directory reached again through a symbolic link (a loop) is read once."""
+    if seen is None:
+        seen = set()
     try:
+        st = os.stat(directory)
+        if (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:
         return
@@ -183,7 +195,7 @@ def _walk(directory: str, package: str, modules: dict[str, tuple[str, bool]]) ->
                 modules[package] = (entry.path, True)
             else:
                 modules[f"{package}.{stem}"] = (entry.path, False)
-        elif name.isidentifier() and entry.is_dir():
+        elif name.isidentifier() and _is_dir(entry):
             subdirs.append(entry)
         elif name.endswith(_EXTENSION_SUFFIXES):
             # A compiled extension module: a module (a leaf: nothing is read of it).
@@ -191,7 +203,14 @@ def _walk(directory: str, package: str, modules: dict[str, tuple[str, bool]]) ->
             if stem.isidentifier() and entry.is_file():
                 modules.setdefault(f"{package}.{stem}", (entry.path, False))
     for entry in subdirs:
-        _walk(entry.path, f"{package}.{entry.name}", modules)
+        _walk(entry.path, f"{package}.{entry.name}", modules, seen)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a broken or looping symbolic link: nothing to read there
+        return False
 
 
 # -- reading one file

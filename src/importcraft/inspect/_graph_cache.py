@@ -118,10 +118,6 @@ def _read_many(
     # outlives a reload of the module): the pool pickles its own classes by that name.
     from concurrent.futures.process import ProcessPoolExecutor
 
-    # fork starts a worker in a millisecond; with other threads running it is unsafe.
-    methods = multiprocessing.get_all_start_methods()
-    method = "fork" if "fork" in methods and threading.active_count() == 1 else None
-    context = multiprocessing.get_context(method)
     # Chunks of about equal bytes, biggest files first, several per worker to even the load.
     count = min(len(files), cores * 4)
     chunks: list[list[str]] = [[] for _ in range(count)]
@@ -130,8 +126,36 @@ def _read_many(
         smallest = loads.index(min(loads))
         chunks[smallest].append(file)
         loads[smallest] += size
-    with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
-        return [item for chunk in pool.map(_read_chunk, chunks) for item in chunk]
+    try:
+        # fork starts a worker in a millisecond; with other threads running it is unsafe.
+        methods = multiprocessing.get_all_start_methods()
+        method = "fork" if "fork" in methods and threading.active_count() == 1 else None
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(max_workers=cores, mp_context=context) as pool:
+            return [item for chunk in pool.map(_read_chunk, chunks) for item in chunk]
+    except (OSError, RuntimeError) as error:
+        # No semaphores or /dev/shm (some sandboxes), or a spawned worker that could not start
+        # (a script without `if __name__ == "__main__":`): the same files, read here, slower.
+        _warn_once(
+            f"import_graph(): could not read the files in worker processes ({error!r}); "
+            "reading them in this process instead"
+        )
+        return _read_chunk([file for file, _ in files])
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    key = message.partition("(")[0]
+    if key in _warned:
+        return
+    _warned.add(key)
+    import warnings
+
+    from ..core._errors import ImportcraftWarning
+
+    warnings.warn(message, ImportcraftWarning, stacklevel=5)
 
 
 def read_statements(

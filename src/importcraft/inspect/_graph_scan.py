@@ -147,13 +147,16 @@ def scan(data: bytes) -> tuple[list[Statement], list[Problem]]:
         if group is None:
             first = text[match.start()]
             if first == "\n":  # a statement at column 0 closes every block
-                stack.clear()
+                if not _continues(text, match.start()):
+                    stack.clear()
             elif first == "i" or first == "_":
                 before = text[match.start() - 1]
                 if not (before.isalnum() or before == "_"):
                     _dynamic(text, match, line_of(match.start()), stack, pending)
             continue
         if group in (_G_KEYWORD, _G_INDENT):
+            if _continues(text, match.start(), "\\([{"):
+                continue  # `from a \` + `    import b`: the rest of a statement, not a new one
             keyword = match.group(_G_KEYWORD)
             spaces = match.group(_G_INDENT)
             indent = len(spaces)
@@ -209,6 +212,17 @@ def scan(data: bytes) -> tuple[list[Statement], list[Problem]]:
         found.append((how, module, names, level, index, kind, statement))
     found.sort(key=lambda st: st[4])
     return found, problems
+
+
+def _continues(text: str, newline: int, endings: str = "\\([{,") -> bool:
+    """Whether the line before ``newline`` goes on into the next one: it ends in a backslash,
+    or in an opening bracket or a comma (inside brackets, where a line may start at column 0).
+    A line with a comment is not looked at (its last character says nothing)."""
+    end = newline
+    while end > 0 and text[end - 1] in " \t\n":
+        end -= 1
+    begin = text.rfind("\n", 0, end) + 1
+    return end > 0 and text[end - 1] in endings and "#" not in text[begin:end]
 
 
 def _physical(text: str, start: int) -> str:
@@ -366,6 +380,8 @@ def _dynamic(
     physical = text[begin : match.start()]
     rest = physical.lstrip(" \t\f")
     indent = _width(physical[: len(physical) - len(rest)])
+    if _COMPOUND.match(rest) and ":" in rest:
+        indent += 1  # in the one-line block of this line's compound statement (`def f(): ...`)
     blocks = tuple(block for block in stack if block.indent < indent)
     if _LAMBDA.search(rest):
         blocks = (*blocks, _Block(indent, "lambda", "function"))
