@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import importcraft
-from importcraft.rewrite import _cache
+from importcraft.core import _cachedir
 
 from .conftest import run_python
 from .test_router import EditableFinder
@@ -539,7 +539,7 @@ def test_old_orphan_temporary_files_of_the_entry_are_removed_when_it_is_written(
     fresh_import()
     (path,) = cache_files(greet)
     path.unlink()
-    _cache._temporaries.clear()  # as in the next process
+    _cachedir._temporaries.clear()  # as in the next process
     orphan = path.with_name(path.name + ".4242.139.tmp")  # a writer that died mid-write
     young = path.with_name(path.name + ".4243.140.tmp")  # a writer still at work
     other = path.with_name("sub" + path.name[len("__init__") :] + ".4242.139.tmp")

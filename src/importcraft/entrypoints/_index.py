@@ -143,8 +143,6 @@ _DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_
 # What importlib.metadata reads, in its order ("": the path itself, an .egg-info file).
 _METADATA_FILES = ("METADATA", "PKG-INFO", "")
 _ENTRY_POINTS_FILE = "entry_points.txt"
-# A temporary file this old is an orphan (its writer died).
-_ORPHAN_AGE_NS = 60_000_000_000
 
 # A stat as recorded: (mtime_ns, ctime_ns, size, inode), or None for a missing file.
 # An entry:         (stat of the entry or None, kind, listing racy?, distributions)
@@ -637,9 +635,7 @@ def _write_file(keys: "list[str]") -> None:
             break
         entries[key] = entry
     try:
-        if os.path.isdir(directory):
-            _remove_orphans(directory)
-        write_atomically(path, _encode(entries))
+        write_atomically(path, _encode(entries))  # removes old orphans of the file too
     except OSError as error:
         _counters["write_errors"] += 1
         if not _warned_write:
@@ -656,21 +652,3 @@ def _write_file(keys: "list[str]") -> None:
         return
     _counters["writes"] += 1
     _file_stat = _stat(path)
-
-
-def _remove_orphans(directory: str) -> None:
-    """Temporary files of writers that died (old enough that none is still writing)."""
-    prefix = FILE_NAME + "."
-    limit = time.time_ns() - _ORPHAN_AGE_NS
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return
-    for name in names:
-        if name.startswith(prefix) and name.endswith(".tmp"):
-            stat = _stat(os.path.join(directory, name))
-            if stat is not None and stat[0] < limit:
-                try:
-                    os.unlink(os.path.join(directory, name))
-                except OSError:
-                    pass

@@ -57,6 +57,8 @@ from importlib._bootstrap_external import (  # type: ignore[attr-defined]
 )
 from types import CodeType
 
+from ..core._cachedir import write_atomically
+
 TYPE_CHECKING = False  # not typing's: importing typing would cost milliseconds
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -66,10 +68,6 @@ _STAT = struct.Struct("<qQq")  # source mtime_ns, source size, when the entry wa
 # Wider than any file system's timestamp granularity (FAT's is 2 s): a source modified less
 # than this before its hash was taken may change again without its mtime moving.
 RACY_NS = 3_000_000_000
-# A temporary file this old is an orphan (its writer died): writing an entry takes milliseconds.
-ORPHAN_AGE_NS = 60_000_000_000
-# Folder -> the temporary files it held when this process first wrote an entry there.
-_temporaries: dict[str, list[str]] = {}
 
 Stat = tuple[int, int, int]  # (mtime_ns, size, st_mode) of the source
 
@@ -255,56 +253,11 @@ def write(path: str, key: str, stat: Stat, source: bytes, code: CodeType) -> boo
         return False
     header = _prefix(key) + _STAT.pack(stat[0], stat[1], time.time_ns()) + source_hash(source)
     data = header + marshal.dumps(code)
-    temporary = f"{path}.{os.getpid()}.{id(data)}.tmp"
     # As importlib's: the source's permission bits (a private source gives a private cache),
     # always writable by the owner so the entry can be replaced.
     mode = (stat[2] | 0o200) & 0o666
     try:
-        folder, name = os.path.split(path)
-        os.makedirs(folder, exist_ok=True)
-        _remove_orphans(folder, name + ".")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-        try:
-            with open(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, path)
-        except BaseException:
-            try:
-                os.unlink(temporary)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, data, mode=mode)  # old orphans of this entry removed too
     except OSError:
         return False  # an unwritable folder means no cache, not an error
     return True
-
-
-def _remove_orphans(folder: str, prefix: str) -> None:
-    """Remove the temporary files of one entry (``prefix``) left by writers that died.
-
-    The folder is listed once per process, at its first write (listing it at every write
-    would make caching a package of n modules cost n² directory reads); the temporary files
-    seen then are kept, and each write looks only at those of its own entry. A temporary file
-    younger than ``ORPHAN_AGE_NS`` may belong to a writer still at work in another process:
-    it is left alone (a later process removes it if it really is an orphan).
-    """
-    names = _temporaries.get(folder)
-    if names is None:
-        try:
-            with os.scandir(folder) as entries:
-                names = [e.name for e in entries if e.name.endswith(".tmp")]
-        except OSError:
-            names = []
-        _temporaries[folder] = names
-    mine = [name for name in names if name.startswith(prefix)]
-    if not mine:
-        return
-    _temporaries[folder] = [name for name in names if not name.startswith(prefix)]
-    old = time.time_ns() - ORPHAN_AGE_NS
-    for name in mine:
-        orphan = os.path.join(folder, name)
-        try:
-            if os.stat(orphan).st_mtime_ns < old:
-                os.unlink(orphan)
-        except OSError:
-            pass  # gone already, or not ours to remove
